@@ -1,0 +1,39 @@
+import * as nodeCrypto from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import type { CryptoBackend } from './types.js';
+
+// crypto.hash() (Node >= 20.12) is a one-shot digest that skips the Hash object; fall back where absent.
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+
+function prepareKeys(secrets: readonly string[]): KeyObject[] {
+  return secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
+}
+
+function matchSignature(keys: KeyObject[], body: Uint8Array, signature: string): number {
+  // The caller has checked `signature` is exactly 64 hex digits, so this is always 32 bytes and
+  // timingSafeEqual never throws on a length mismatch.
+  const expected = Buffer.from(signature, 'hex');
+  let matched = -1;
+  for (let i = 0; i < keys.length; i++) {
+    const digest = createHmac('sha256', keys[i] as KeyObject)
+      .update(body)
+      .digest();
+    // No early exit: every secret is computed and compared, so timing does not tell which matched.
+    if (timingSafeEqual(digest, expected) && matched === -1) matched = i;
+  }
+  return matched;
+}
+
+function hmacHex(secret: string, body: Uint8Array): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+function sha256Hex(body: Uint8Array): string {
+  return oneShotHash ? oneShotHash('sha256', body, 'hex') : createHash('sha256').update(body).digest('hex');
+}
+
+const backend = { prepareKeys, matchSignature, hmacHex, sha256Hex } satisfies CryptoBackend<KeyObject[]>;
+
+export const name = 'node:crypto';
+export { hmacHex, matchSignature, prepareKeys, sha256Hex };
+export default backend;

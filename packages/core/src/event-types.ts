@@ -1,0 +1,144 @@
+import type { HeadersInput } from './headers.js';
+import type { EventDataMap, UnknownData } from './schemas.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+/**
+ * User-supplied `data` schemas by event name: any Standard Schema v1 validator.
+ *
+ * @example
+ * ```ts
+ * const schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) } satisfies SchemaMap;
+ * ```
+ */
+export type SchemaMap = Record<string, StandardSchemaV1>;
+
+/**
+ * The `data` type of every routable event: the catalog's, overridden or extended by user schemas.
+ *
+ * @example
+ * ```ts
+ * type Data = DataMap<{}>['eval.completed']['passed']; // boolean
+ * ```
+ */
+export type DataMap<S extends SchemaMap> = Omit<EventDataMap, keyof S> & {
+  [K in keyof S]: StandardSchemaV1.InferOutput<S[K]>;
+};
+
+/**
+ * Every routable event name for a receiver with schemas `S`.
+ *
+ * @example
+ * ```ts
+ * const name: EventNameOf<{}> = 'swarm.halted';
+ * ```
+ */
+export type EventNameOf<S extends SchemaMap> = Extract<keyof DataMap<S>, string>;
+
+/**
+ * A verified, validated delivery as handlers receive it. Fields the provider adds later are kept
+ * on the object at run time.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('score.changed', (event: WebhookEvent<'score.changed', ScoreChangedData>) => {});
+ * ```
+ */
+export interface WebhookEvent<N extends string = string, D = UnknownData> {
+  readonly event: N;
+  /** ISO-8601 time the provider stamped on the event, as sent. */
+  readonly timestamp: string;
+  readonly data: D;
+}
+
+/**
+ * The event object for a name (or a union of names), as a discriminated union on `event`.
+ *
+ * @example
+ * ```ts
+ * type E = EventOf<DataMap<{}>, 'escrow.funded' | 'escrow.released'>;
+ * ```
+ */
+export type EventOf<M, N> = N extends keyof M & string ? WebhookEvent<N, M[N]> : never;
+
+type Prefixes<N extends string> = N extends `${infer Head}.${infer Tail}` ? Head | `${Head}.${Prefixes<Tail>}` : never;
+
+/**
+ * A prefix wildcard such as `'escrow.*'` or `'agent.score.*'`, built from the known names.
+ *
+ * @example
+ * ```ts
+ * const pattern: WildcardPattern<EventNameOf<{}>> = 'escrow.*';
+ * ```
+ */
+export type WildcardPattern<N extends string> = `${Prefixes<N>}.*`;
+
+/**
+ * What `on()` accepts: an exact name or a prefix wildcard.
+ *
+ * @example
+ * ```ts
+ * const patterns: EventPattern<EventNameOf<{}>>[] = ['eval.completed', 'pact.*'];
+ * ```
+ */
+export type EventPattern<N extends string> = N | WildcardPattern<N>;
+
+/**
+ * The names a pattern matches.
+ *
+ * @example
+ * ```ts
+ * type Escrow = MatchPattern<EventNameOf<{}>, 'escrow.*'>; // 'escrow.funded' | 'escrow.released' | …
+ * ```
+ */
+export type MatchPattern<N extends string, P extends string> = P extends `${infer Prefix}.*`
+  ? Extract<N, `${Prefix}.${string}`>
+  : Extract<N, P>;
+
+/**
+ * Properties adapters add to the handler context. Adapters extend it with `declare module`, for
+ * example `ctx.express?.req`; core leaves it empty.
+ *
+ * @example
+ * ```ts
+ * declare module '@armalo-webhooks/core' {
+ *   interface WebhookContextExtensions { myRuntime?: { requestId: string } }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by adapters through declaration merging
+export interface WebhookContextExtensions {}
+
+/**
+ * The second argument of every handler.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('pact.violated', async (event, ctx) => {
+ *   log.info({ key: ctx.idempotencyKey, secret: ctx.secretIndex }, 'pact violated');
+ * });
+ * ```
+ */
+export interface WebhookContext extends WebhookContextExtensions {
+  /** The key this delivery was claimed under; `undefined` when idempotency is turned off. */
+  readonly idempotencyKey: string | undefined;
+  /** Which configured secret verified the signature (0 = the first, the current one). */
+  readonly secretIndex: number;
+  /** When `receive()` started on this delivery. */
+  readonly receivedAt: Date;
+  /** The request headers, as the adapter passed them. */
+  readonly headers: HeadersInput;
+  /** One request header by name (case-insensitive); repeated values are joined with ", ". */
+  header(name: string): string | undefined;
+  /** The exact bytes that were verified. */
+  readonly rawBody: Uint8Array;
+}
+
+/**
+ * A handler: it may be async; a throw or rejection fails the delivery (500) so the sender retries.
+ *
+ * @example
+ * ```ts
+ * const handler: WebhookHandler<WebhookEvent<'swarm.halted'>> = async (event) => alert(event.data);
+ * ```
+ */
+export type WebhookHandler<E> = (event: E, ctx: WebhookContext) => unknown;

@@ -1,0 +1,129 @@
+import type { Claim, IdempotencyStore } from './idempotency.js';
+
+/**
+ * Options for {@link createMemoryStore}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryStoreOptions = { maxEntries: 500_000 };
+ * ```
+ */
+export interface MemoryStoreOptions {
+  /**
+   * Most completed keys kept (default 100,000, about 15 MB). When full, the oldest completed key
+   * is dropped and a warning is logged once: a replay of that delivery inside the window would
+   * then run again, so size this for your volume over the replay window, or use Redis/PostgreSQL.
+   */
+  maxEntries?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+  /** Called once, the first time the cap forces an unexpired key out. Defaults to `console.warn`. */
+  onCapacity?: (message: string) => void;
+}
+
+/**
+ * An {@link IdempotencyStore} with a `size` for metrics and tests.
+ *
+ * @example
+ * ```ts
+ * const store: MemoryStore = createMemoryStore();
+ * store.size; // 0
+ * ```
+ */
+export interface MemoryStore extends IdempotencyStore {
+  /** Keys held: completed plus in flight. */
+  readonly size: number;
+  /** Drops every key. */
+  clear(): void;
+}
+
+interface Lease {
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * The default idempotency store: one process, bounded by an entry cap and by expiry, with no
+ * timers (expired keys are swept as new ones complete). Claims are atomic within the process
+ * because each operation runs without yielding. For several processes use the Redis or
+ * PostgreSQL store.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore, createWebhookReceiver } from '@armalo-webhooks/core';
+ * const webhooks = createWebhookReceiver({
+ *   secret: process.env.ARMALO_WEBHOOK_SECRET!,
+ *   idempotency: { store: createMemoryStore({ maxEntries: 1_000_000 }) },
+ * });
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const maxEntries = options.maxEntries ?? 100_000;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+  const now = options.now ?? Date.now;
+  const onCapacity = options.onCapacity ?? ((message: string) => console.warn(message));
+  // Completed keys map to their expiry in whole seconds since `epoch`: a small integer is stored
+  // inline by V8, where a millisecond timestamp would cost a heap number per key.
+  const epoch = now();
+  const done = new Map<string, number>();
+  const leases = new Map<string, Lease>();
+  let sequence = 0;
+  let warned = false;
+
+  const seconds = (ms: number) => Math.ceil((ms - epoch) / 1000);
+
+  function sweep(nowSec: number): void {
+    // Insertion order is close to expiry order, so the expired keys sit at the front.
+    for (const [key, expiry] of done) {
+      if (expiry > nowSec) break;
+      done.delete(key);
+    }
+  }
+
+  return {
+    get size() {
+      return done.size + leases.size;
+    },
+    clear() {
+      done.clear();
+      leases.clear();
+    },
+    async claim(key, leaseMs): Promise<Claim> {
+      const at = now();
+      const expiry = done.get(key);
+      if (expiry !== undefined) {
+        if (expiry > seconds(at)) return { status: 'duplicate' };
+        done.delete(key);
+      }
+      const lease = leases.get(key);
+      if (lease !== undefined && lease.expiresAt > at) {
+        return { status: 'in-flight', retryAfterMs: lease.expiresAt - at };
+      }
+      const token = `${++sequence}`;
+      leases.set(key, { token, expiresAt: at + leaseMs });
+      return { status: 'claimed', token };
+    },
+    async complete(key, token, retainMs) {
+      const lease = leases.get(key);
+      if (lease === undefined || lease.token !== token) return;
+      leases.delete(key);
+      const at = now();
+      sweep(seconds(at));
+      if (done.size >= maxEntries) {
+        const oldest = done.keys().next().value as string;
+        done.delete(oldest);
+        if (!warned) {
+          warned = true;
+          onCapacity(
+            `armalo-webhooks: memory idempotency store is full (${maxEntries} keys); the oldest keys are dropped before their retention ends. Raise maxEntries or use the Redis or PostgreSQL store.`,
+          );
+        }
+      }
+      done.set(key, seconds(at + retainMs));
+    },
+    async release(key, token) {
+      const lease = leases.get(key);
+      if (lease !== undefined && lease.token === token) leases.delete(key);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookContextExtensions, WebhookReceiverCore, WebhookResult } from '../index.js';
+import { readNodeBody } from './read-body.js';
+
+const CLOSE = { connection: 'close' } as const;
+
+/**
+ * Writes a result as it is: status, headers, JSON body. Does nothing if the response has already
+ * been sent (a handler that wrote to it directly cannot make the adapter throw).
+ *
+ * @example
+ * ```ts
+ * import { writeNodeResult } from '@armalo-webhooks/core/node';
+ * writeNodeResult(res, await webhooks.receive({ rawBody, headers: req.headers }));
+ * ```
+ */
+export function writeNodeResult(res: ServerResponse, result: WebhookResult): void {
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  res.writeHead(result.status, result.headers);
+  res.end(JSON.stringify(result.body));
+}
+
+/**
+ * Options for {@link handleNodeRequest}.
+ *
+ * @example
+ * ```ts
+ * const options: HandleNodeRequestOptions = { rawBody: req.body, context: { express: { req, res } } };
+ * ```
+ */
+export interface HandleNodeRequestOptions {
+  /** Bytes already captured by a framework (for example `express.raw()`); otherwise the stream is read. */
+  rawBody?: Uint8Array;
+  /** Adapter values for `ctx`. */
+  context?: WebhookContextExtensions;
+}
+
+/**
+ * The whole exchange for a Node request: checks that need no body, a bounded read of the stream
+ * (413 past the limit, 408 past the read timeout, 503 when too many bodies are in flight),
+ * `receive()`, and the answer. Returns the result, or `undefined` when the client went away
+ * before its body arrived (nothing ran, nothing was claimed, nothing can be answered).
+ * Adapters built on `node:http` (Express, Next.js Pages Router) call this.
+ *
+ * @example
+ * ```ts
+ * import { handleNodeRequest } from '@armalo-webhooks/core/node';
+ * server.on('request', (req, res) => handleNodeRequest(webhooks, req, res));
+ * ```
+ */
+export async function handleNodeRequest(
+  receiver: WebhookReceiverCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HandleNodeRequestOptions = {},
+): Promise<WebhookResult | undefined> {
+  let rawBody = options.rawBody;
+  if (rawBody === undefined) {
+    const refused = receiver.checkRequest({ method: req.method ?? 'GET', headers: req.headers });
+    if (refused !== undefined) return answer(res, refused);
+    const release = receiver.acquireBodySlot();
+    if (release === undefined) {
+      return answer(res, receiver.errorResult('SERVER_BUSY', { headers: { 'retry-after': '1', ...CLOSE } }));
+    }
+    const outcome = await readNodeBody(req, { maxBodyBytes: receiver.maxBodyBytes, timeoutMs: receiver.bodyTimeoutMs });
+    release();
+    if (!outcome.ok) {
+      switch (outcome.reason) {
+        case 'aborted':
+          return undefined;
+        case 'too-large':
+          return answer(res, receiver.errorResult('PAYLOAD_TOO_LARGE', { headers: CLOSE }), true);
+        case 'timeout':
+          return answer(res, receiver.errorResult('REQUEST_TIMEOUT', { headers: CLOSE }), true);
+        case 'consumed':
+          return answer(
+            res,
+            receiver.errorResult('RAW_BODY_UNAVAILABLE', {
+              message:
+                'The request body stream was already read by another body parser, so the signed bytes are gone. Mount the webhook handler before any body parser.',
+            }),
+          );
+      }
+    }
+    rawBody = outcome.body;
+  }
+  const result = await receiver.receive({
+    rawBody,
+    headers: req.headers,
+    method: req.method ?? 'GET',
+    ...(options.context === undefined ? {} : { context: options.context }),
+  });
+  return answer(res, result);
+}
+
+function answer(res: ServerResponse, result: WebhookResult, destroyAfter = false): WebhookResult {
+  writeNodeResult(res, result);
+  // A client still sending (too large, too slow) must not keep the socket: once the answer is
+  // flushed, close it even if the peer ignores `Connection: close`.
+  if (destroyAfter) res.once('finish', () => res.socket?.destroySoon?.());
+  return result;
+}
+
+/**
+ * A `node:http` request listener for one receiver. Mount it on a path yourself, or use it as the
+ * whole server.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createNodeHandler } from '@armalo-webhooks/core/node';
+ *
+ * const handle = createNodeHandler(webhooks);
+ * createServer((req, res) => {
+ *   if (req.url === '/webhooks/armalo') return void handle(req, res);
+ *   res.writeHead(404).end();
+ * }).listen(3000);
+ * ```
+ */
+export function createNodeHandler(
+  receiver: WebhookReceiverCore,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    await handleNodeRequest(receiver, req, res);
+  };
+}

@@ -1,0 +1,116 @@
+import type { WebhookError } from './errors.js';
+import type { SchemaMap, WebhookEvent } from './event-types.js';
+import type { IdempotencyStore } from './idempotency.js';
+
+/**
+ * Where the receiver writes warnings and errors. `console` fits; so do pino and winston loggers.
+ * Messages never contain secrets, signatures or bodies.
+ *
+ * @example
+ * ```ts
+ * const logger: WebhookLogger = { warn: (m) => pino.warn(m), error: (m, meta) => pino.error(meta, m) };
+ * ```
+ */
+export interface WebhookLogger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/**
+ * The replay window, in milliseconds. See the README's "Replay window" section for the reasoning.
+ *
+ * @example
+ * ```ts
+ * const tolerance: ToleranceOptions = { pastMs: 3 * 24 * 3600_000, futureMs: 5 * 60_000 };
+ * ```
+ */
+export interface ToleranceOptions {
+  /** How old an event timestamp may be. Default 7 days: longer than any common retry schedule. */
+  pastMs?: number;
+  /** How far ahead of our clock a timestamp may be (clock skew). Default 5 minutes. */
+  futureMs?: number;
+}
+
+/**
+ * What `onError` is told besides the error.
+ *
+ * @example
+ * ```ts
+ * const onError = (error: WebhookError, info: ErrorInfo) => log.error({ event: info.event }, error.message);
+ * ```
+ */
+export interface ErrorInfo {
+  event?: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * Idempotency settings. The default: an in-memory store, keys from a SHA-256 of the raw body.
+ *
+ * @example
+ * ```ts
+ * const idempotency: IdempotencyOptions = { store: createRedisStore({ client }), leaseMs: 120_000 };
+ * ```
+ */
+export interface IdempotencyOptions {
+  /** Where keys are claimed. Default: a new `createMemoryStore()`. */
+  store?: IdempotencyStore;
+  /**
+   * How long a claim is held while handlers run (default 60 s). A handler still running when it
+   * ends may be run again by a retry, so set it above your slowest handler.
+   */
+  leaseMs?: number;
+  /**
+   * The delivery key. Default: the lower-case hex SHA-256 of the raw body, since the contract
+   * has no delivery id and a retry resends the same bytes.
+   */
+  key?: (event: WebhookEvent, rawBody: Uint8Array) => string | Promise<string>;
+  /**
+   * What to do when the store fails: `'fail-closed'` (default) answers 503 so the sender retries
+   * and nothing can run twice; `'fail-open'` runs the handlers without deduplication.
+   */
+  onStoreError?: 'fail-closed' | 'fail-open';
+  /** Retention of completed keys when `tolerance: false`. Default 7 days. */
+  retainMs?: number;
+}
+
+/**
+ * Options for `createWebhookReceiver`.
+ *
+ * @example
+ * ```ts
+ * const options: WebhookReceiverOptions = { secret: process.env.ARMALO_WEBHOOK_SECRET!, maxBodyBytes: 256 * 1024 };
+ * ```
+ */
+export interface WebhookReceiverOptions<S extends SchemaMap = Record<never, never>> {
+  /** The webhook secret, or `[current, previous]` while rotating (current first). */
+  secret: string | readonly string[];
+  /** The replay window on the signed envelope timestamp, or `false` to turn it off. */
+  tolerance?: ToleranceOptions | false;
+  /** Largest body accepted, in bytes (default 1 MiB). Adapters enforce it while streaming. */
+  maxBodyBytes?: number;
+  /** How long adapters wait for the whole body before answering 408 (default 30 s). */
+  bodyTimeoutMs?: number;
+  /** Most bodies one receiver buffers at once before answering 503 (default 128). */
+  maxConcurrentBodies?: number;
+  /** Idempotency settings, or `false` to run handlers for every verified delivery. */
+  idempotency?: IdempotencyOptions | false;
+  /** Event names the catalog does not know: acknowledge with 200 (default) or reject with 400. */
+  unknownEvents?: 'acknowledge' | 'reject';
+  /** Your own `data` schemas (any Standard Schema v1 validator), for any event name. */
+  schemas?: S;
+  /** Told about every 5xx: handler failures, store failures, internal errors. */
+  onError?: (error: WebhookError, info: ErrorInfo) => unknown;
+  /** Default: `console`. */
+  logger?: WebhookLogger;
+}
+
+export const DEFAULTS = {
+  pastMs: 7 * 24 * 60 * 60 * 1000,
+  futureMs: 5 * 60 * 1000,
+  maxBodyBytes: 1024 * 1024,
+  bodyTimeoutMs: 30_000,
+  maxConcurrentBodies: 128,
+  leaseMs: 60_000,
+  retainMs: 7 * 24 * 60 * 60 * 1000,
+} as const;

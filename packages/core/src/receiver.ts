@@ -1,0 +1,402 @@
+import backend from '#crypto';
+import { decodeUtf8, type RawBody, toBytes } from './bytes.js';
+import { EVENT_CATALOG, isCatalogEventName } from './catalog.js';
+import type { MaybePromise } from './crypto/types.js';
+import { WebhookError, type WebhookErrorCode } from './errors.js';
+import type {
+  DataMap,
+  EventNameOf,
+  EventOf,
+  EventPattern,
+  MatchPattern,
+  SchemaMap,
+  WebhookContext,
+  WebhookContextExtensions,
+  WebhookEvent,
+  WebhookHandler,
+} from './event-types.js';
+import { getHeader, getSingleHeader, type HeadersInput } from './headers.js';
+import type { IdempotencyStore } from './idempotency.js';
+import { createMemoryStore } from './memory-store.js';
+import { DEFAULTS, type ErrorInfo, type WebhookLogger, type WebhookReceiverOptions } from './receiver-options.js';
+import { checkRequestHeaders, payloadTooLarge } from './request-checks.js';
+import { type ErrorResultOptions, errorResult, type ResultMeta, successResult, type WebhookResult } from './result.js';
+import { Router } from './router.js';
+import { envelopeSchema, eventDataSchemas, type UnknownData, unknownDataSchema } from './schemas.js';
+import { normalizeSecrets, parseSignatureHeader, SIGNATURE_HEADER } from './signature.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+/**
+ * What an adapter passes to `receive()`.
+ *
+ * @example
+ * ```ts
+ * const input: ReceiveInput = { rawBody: await request.arrayBuffer(), headers: request.headers, method: request.method };
+ * ```
+ */
+export interface ReceiveInput {
+  /** The exact bytes received. A string is taken as UTF-8. */
+  rawBody: RawBody;
+  headers: HeadersInput;
+  /** When given, anything but POST answers 405 with `Allow: POST`. */
+  method?: string;
+  /** Adapter-specific values handlers can reach through `ctx` (for example `ctx.express.req`). */
+  context?: WebhookContextExtensions;
+}
+
+/**
+ * The part of a receiver that adapters use: everything but handler registration, so it does not
+ * depend on the receiver's schema types and any receiver can be passed to any adapter.
+ *
+ * @example
+ * ```ts
+ * function mount(receiver: WebhookReceiverCore) {
+ *   return (req: Request) => receiver.receive({ rawBody: new Uint8Array(), headers: req.headers });
+ * }
+ * ```
+ */
+export type WebhookReceiverCore = Pick<
+  WebhookReceiver,
+  'receive' | 'checkRequest' | 'errorResult' | 'acquireBodySlot' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'logger'
+>;
+
+/**
+ * A webhook receiver: register handlers, then let an adapter (or your own code) call `receive()`.
+ *
+ * @example
+ * ```ts
+ * const webhooks: WebhookReceiver = createWebhookReceiver({ secret: 'whsec_…' });
+ * webhooks.on('eval.completed', (event) => console.log(event.data.passed));
+ * ```
+ */
+export interface WebhookReceiver<S extends SchemaMap = Record<never, never>> {
+  /**
+   * Runs `handler` for an event name, several names, or a prefix wildcard such as `'escrow.*'`.
+   * The event type narrows to the names matched.
+   */
+  on<const P extends EventPattern<EventNameOf<S>>>(
+    pattern: P | readonly P[],
+    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P>>>,
+  ): this;
+  /** Runs `handler` for every known event (catalog, legacy, and `schemas` names). */
+  onAny(handler: WebhookHandler<EventOf<DataMap<S>, EventNameOf<S>>>): this;
+  /** Runs `handler` for event names the catalog does not know (when `unknownEvents` is `'acknowledge'`). */
+  onUnknown(handler: WebhookHandler<WebhookEvent<string, UnknownData>>): this;
+  /** The pipeline every adapter calls. Never throws; every outcome is a `WebhookResult`. */
+  receive(input: ReceiveInput): Promise<WebhookResult>;
+  /** The checks that need no body (405, 415, 413 on a declared length), for adapters to run before reading. */
+  checkRequest(input: { method?: string; headers: HeadersInput }): WebhookResult | undefined;
+  /**
+   * An error answer in the shared shape, for what adapters detect themselves. For
+   * `RAW_BODY_UNAVAILABLE` it also logs the message once per receiver, since it is a setup mistake.
+   */
+  errorResult(code: WebhookErrorCode, options?: ErrorResultOptions): WebhookResult;
+  /**
+   * Takes one of the `maxConcurrentBodies` slots before buffering a body. Returns the function
+   * that gives it back, or `undefined` when all are taken (answer `SERVER_BUSY`).
+   */
+  acquireBodySlot(): (() => void) | undefined;
+  readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
+  readonly logger: WebhookLogger;
+}
+
+type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
+
+/**
+ * Creates a receiver. One receiver per webhook secret (per Armalo account).
+ *
+ * @example
+ * ```ts
+ * import { createWebhookReceiver } from '@armalo-webhooks/core';
+ *
+ * const webhooks = createWebhookReceiver({ secret: process.env.ARMALO_WEBHOOK_SECRET! });
+ * webhooks.on('score.changed', async (event) => {
+ *   console.log(event.data.agentId, event.data.compositeScore);
+ * });
+ * webhooks.on('escrow.*', async (event) => console.log(event.event));
+ * const result = await webhooks.receive({ rawBody, headers });
+ * ```
+ */
+export function createWebhookReceiver<S extends SchemaMap = Record<never, never>>(
+  options: WebhookReceiverOptions<S>,
+): WebhookReceiver<S> {
+  const secrets = normalizeSecrets(options.secret);
+  const keys = backend.prepareKeys(secrets);
+  const tolerance = options.tolerance === false ? undefined : { ...options.tolerance };
+  const pastMs = positive('tolerance.pastMs', tolerance?.pastMs ?? DEFAULTS.pastMs, true);
+  const futureMs = positive('tolerance.futureMs', tolerance?.futureMs ?? DEFAULTS.futureMs, true);
+  const maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes ?? DEFAULTS.maxBodyBytes);
+  const bodyTimeoutMs = positive('bodyTimeoutMs', options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs);
+  const maxConcurrentBodies = positive(
+    'maxConcurrentBodies',
+    options.maxConcurrentBodies ?? DEFAULTS.maxConcurrentBodies,
+  );
+  const idempotency = options.idempotency === false ? undefined : (options.idempotency ?? {});
+  const store: IdempotencyStore | undefined = idempotency && (idempotency.store ?? createMemoryStore());
+  const leaseMs = positive('idempotency.leaseMs', idempotency?.leaseMs ?? DEFAULTS.leaseMs);
+  const fixedRetainMs = positive('idempotency.retainMs', idempotency?.retainMs ?? DEFAULTS.retainMs);
+  const failOpen = idempotency?.onStoreError === 'fail-open';
+  const keyOf = idempotency?.key;
+  const rejectUnknown = options.unknownEvents === 'reject';
+  const userSchemas: SchemaMap = options.schemas ?? {};
+  const logger: WebhookLogger = options.logger ?? console;
+  const onError = options.onError;
+
+  const isKnown = (name: string) => Object.hasOwn(userSchemas, name) || isCatalogEventName(name);
+  const knownNames = () => [...new Set([...Object.keys(EVENT_CATALOG), ...Object.keys(userSchemas)])];
+  const router = new Router(isKnown, knownNames);
+  const loggedOnce = new Set<WebhookErrorCode>();
+  let bodiesInFlight = 0;
+
+  function fail(code: WebhookErrorCode, meta: ResultMeta, options: ErrorResultOptions = {}): WebhookResult {
+    return errorResult(code, { ...options, meta });
+  }
+
+  async function report(error: WebhookError, info: ErrorInfo): Promise<void> {
+    try {
+      if (onError) await onError(error, info);
+      else logger.error(`armalo-webhooks: ${error.code}: ${error.message}`, { ...info, cause: describe(error.cause) });
+    } catch (hookError) {
+      logger.error('armalo-webhooks: onError threw', { cause: describe(hookError) });
+    }
+  }
+
+  /** Step 5: the event's own schema; a user schema wins over the catalog's. */
+  async function validateData(
+    name: string,
+    data: UnknownData,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; issues: { path: string; message: string }[] }> {
+    const schema = Object.hasOwn(userSchemas, name) ? userSchemas[name] : undefined;
+    if (schema !== undefined) {
+      const result = await schema['~standard'].validate(data);
+      return result.issues ? { ok: false, issues: formatIssues(result.issues) } : { ok: true, value: result.value };
+    }
+    const builtin = eventDataSchemas[name as keyof typeof eventDataSchemas];
+    // The envelope schema has already checked that data is an object; nothing more to check.
+    if (builtin === unknownDataSchema) return { ok: true, value: data };
+    const result = builtin.safeParse(data);
+    return result.success ? { ok: true, value: result.data } : { ok: false, issues: formatIssues(result.error.issues) };
+  }
+
+  /** Steps 6 and 7: claim, dispatch in order, then complete or release. */
+  async function dispatch(
+    event: WebhookEvent,
+    handlers: readonly AnyHandler[],
+    bytes: Uint8Array,
+    input: ReceiveInput,
+    secretIndex: number,
+    now: number,
+    timestampMs: number,
+    meta: ResultMeta,
+  ): Promise<WebhookResult> {
+    let key: string | undefined;
+    let token: string | undefined;
+    if (store !== undefined) {
+      try {
+        key = keyOf ? await keyOf(event, bytes) : await backend.sha256Hex(bytes);
+        meta.idempotencyKey = key;
+        const claim = await store.claim(key, leaseMs);
+        if (claim.status === 'duplicate') {
+          meta.duplicate = true;
+          return successResult(true, meta);
+        }
+        if (claim.status === 'in-flight') {
+          const seconds = Math.max(1, Math.ceil((claim.retryAfterMs ?? leaseMs) / 1000));
+          return fail('DELIVERY_IN_PROGRESS', meta, { headers: { 'retry-after': String(seconds) } });
+        }
+        token = claim.token;
+      } catch (cause) {
+        const error = new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause });
+        await report(error, { event: event.event, ...(key === undefined ? {} : { idempotencyKey: key }) });
+        if (!failOpen)
+          return fail('IDEMPOTENCY_STORE_UNAVAILABLE', { ...meta, error }, { headers: { 'retry-after': '5' } });
+      }
+    }
+
+    const ctx = createContext(input, bytes, key, secretIndex, now);
+    try {
+      for (const handler of handlers) await handler(event, ctx);
+    } catch (cause) {
+      const error = new WebhookError('HANDLER_FAILED', { cause });
+      if (key !== undefined && token !== undefined) {
+        await settle(() => (store as IdempotencyStore).release(key, token), event.event, key);
+      }
+      await report(error, { event: event.event, ...(key === undefined ? {} : { idempotencyKey: key }) });
+      return fail('HANDLER_FAILED', { ...meta, error });
+    }
+
+    if (key !== undefined && token !== undefined) {
+      // Keep the key until the timestamp leaves the replay window (plus the clock-skew allowance):
+      // from then on the window rejects a replay, so nothing older needs remembering.
+      const retainMs = tolerance ? Math.max(timestampMs + pastMs - now, 0) + futureMs : fixedRetainMs;
+      await settle(() => (store as IdempotencyStore).complete(key, token, retainMs), event.event, key);
+    }
+    return successResult(false, meta);
+  }
+
+  /** complete/release failures are reported, never turned into a different answer. */
+  async function settle(action: () => Promise<void>, event: string, key: string): Promise<void> {
+    try {
+      await action();
+    } catch (cause) {
+      await report(new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause }), { event, idempotencyKey: key });
+    }
+  }
+
+  async function pipeline(input: ReceiveInput): Promise<WebhookResult> {
+    const now = Date.now();
+    const meta: ResultMeta = {};
+    const { headers } = input;
+
+    // Steps 0-1: method, content type and encoding, declared length.
+    const refused = checkRequestHeaders(input.method, headers, maxBodyBytes);
+    if (refused !== undefined) return refused;
+    const bytes = toBytes(input.rawBody);
+    if (bytes.byteLength > maxBodyBytes) return payloadTooLarge(maxBodyBytes, false);
+
+    // Step 2: signature over the exact bytes.
+    const header = parseSignatureHeader(getHeader(headers, SIGNATURE_HEADER));
+    if (!header.ok) return fail(header.code, meta);
+    let secretIndex = backend.matchSignature(keys, bytes, header.signature) as MaybePromise<number>;
+    if (typeof secretIndex !== 'number') secretIndex = await secretIndex;
+    if (secretIndex === -1) return fail('INVALID_SIGNATURE', meta);
+    meta.secretIndex = secretIndex;
+
+    // Step 3: JSON and envelope.
+    let json: unknown;
+    try {
+      json = JSON.parse(decodeUtf8(bytes));
+    } catch {
+      return fail('INVALID_JSON', meta);
+    }
+    const parsed = envelopeSchema.safeParse(json);
+    if (!parsed.success) {
+      return fail('INVALID_ENVELOPE', meta, { details: { issues: formatIssues(parsed.error.issues) } });
+    }
+    const envelope = parsed.data;
+    meta.event = envelope.event;
+
+    // Step 4: replay window on the signed timestamp.
+    const timestampMs = Date.parse(envelope.timestamp);
+    if (tolerance && (timestampMs < now - pastMs || timestampMs > now + futureMs)) {
+      return fail('TIMESTAMP_OUT_OF_TOLERANCE', meta, { details: { pastMs, futureMs } });
+    }
+
+    // Step 5: event lookup and data validation.
+    let handlers: readonly AnyHandler[];
+    if (isKnown(envelope.event)) {
+      const data = await validateData(envelope.event, envelope.data);
+      if (!data.ok)
+        return fail('INVALID_EVENT_DATA', meta, { details: { event: envelope.event, issues: data.issues } });
+      envelope.data = data.value as UnknownData;
+      handlers = router.handlersFor(envelope.event);
+    } else {
+      if (rejectUnknown) return fail('UNKNOWN_EVENT', meta, { details: { event: envelope.event } });
+      meta.unknownEvent = true;
+      handlers = router.unknownHandlers;
+    }
+
+    // Steps 6-7.
+    return dispatch(envelope as WebhookEvent, handlers, bytes, input, secretIndex, now, timestampMs, meta);
+  }
+
+  const receiver: WebhookReceiver<S> = {
+    on(pattern, handler) {
+      router.add(pattern, handler as AnyHandler);
+      return receiver;
+    },
+    onAny(handler) {
+      router.addAny(handler as AnyHandler);
+      return receiver;
+    },
+    onUnknown(handler) {
+      router.addUnknown(handler as AnyHandler);
+      return receiver;
+    },
+    async receive(input) {
+      try {
+        return await pipeline(input);
+      } catch (cause) {
+        // A bug or a broken input object (say, rawBody of the wrong type): still an answer, never a throw.
+        const error = new WebhookError('INTERNAL_ERROR', { cause });
+        await report(error, {});
+        return fail('INTERNAL_ERROR', { error });
+      }
+    },
+    checkRequest(input) {
+      return checkRequestHeaders(input.method, input.headers, maxBodyBytes);
+    },
+    errorResult(code, resultOptions) {
+      if (code === 'RAW_BODY_UNAVAILABLE' && !loggedOnce.has(code)) {
+        loggedOnce.add(code);
+        logger.error(`armalo-webhooks: ${resultOptions?.message ?? 'raw body unavailable'}`);
+      }
+      if (code === 'PAYLOAD_TOO_LARGE') {
+        const tooLarge = payloadTooLarge(maxBodyBytes, resultOptions?.headers?.connection === 'close');
+        return { ...tooLarge, headers: { ...tooLarge.headers, ...resultOptions?.headers } };
+      }
+      return errorResult(code, resultOptions);
+    },
+    acquireBodySlot() {
+      if (bodiesInFlight >= maxConcurrentBodies) return undefined;
+      bodiesInFlight++;
+      let released = false;
+      return () => {
+        if (!released) {
+          released = true;
+          bodiesInFlight--;
+        }
+      };
+    },
+    maxBodyBytes,
+    bodyTimeoutMs,
+    logger,
+  };
+  return receiver;
+}
+
+function createContext(
+  input: ReceiveInput,
+  rawBody: Uint8Array,
+  idempotencyKey: string | undefined,
+  secretIndex: number,
+  now: number,
+): WebhookContext {
+  const { headers } = input;
+  return {
+    ...input.context,
+    idempotencyKey,
+    secretIndex,
+    receivedAt: new Date(now),
+    headers,
+    header: (name: string) => getSingleHeader(headers, name.toLowerCase()),
+    rawBody,
+  };
+}
+
+function formatIssues(
+  issues: ReadonlyArray<{
+    message: string;
+    path?: ReadonlyArray<PropertyKey | StandardSchemaV1.PathSegment> | undefined;
+  }>,
+): { path: string; message: string }[] {
+  return issues.slice(0, 10).map((issue) => ({
+    path: (issue.path ?? [])
+      .map((segment) => String(typeof segment === 'object' && segment !== null ? segment.key : segment))
+      .join('.'),
+    message: issue.message,
+  }));
+}
+
+function positive(name: string, value: number, allowInfinity = false): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || (!allowInfinity && !Number.isFinite(value))) {
+    throw new RangeError(`armalo-webhooks: ${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+}

@@ -1,0 +1,82 @@
+import type { WebhookContext, WebhookEvent } from './event-types.js';
+
+type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
+
+type Route =
+  | { kind: 'exact'; name: string; handler: AnyHandler }
+  | { kind: 'prefix'; prefix: string; handler: AnyHandler }
+  | { kind: 'any'; handler: AnyHandler };
+
+/**
+ * Handler registry. Handlers for a name are kept in registration order, whatever way they were
+ * registered (exact, wildcard, any), and the list per name is computed once and cached.
+ */
+export class Router {
+  readonly #routes: Route[] = [];
+  readonly #unknown: AnyHandler[] = [];
+  readonly #cache = new Map<string, readonly AnyHandler[]>();
+  readonly #isKnown: (name: string) => boolean;
+  readonly #knownNames: () => readonly string[];
+
+  constructor(isKnown: (name: string) => boolean, knownNames: () => readonly string[]) {
+    this.#isKnown = isKnown;
+    this.#knownNames = knownNames;
+  }
+
+  add(pattern: string | readonly string[], handler: AnyHandler): void {
+    if (typeof handler !== 'function') throw new TypeError('armalo-webhooks: on() needs a handler function');
+    const patterns = typeof pattern === 'string' ? [pattern] : pattern;
+    if (patterns.length === 0) throw new TypeError('armalo-webhooks: on() needs at least one event name');
+    for (const p of patterns) this.#routes.push(this.#route(p, handler));
+    this.#cache.clear();
+  }
+
+  addAny(handler: AnyHandler): void {
+    if (typeof handler !== 'function') throw new TypeError('armalo-webhooks: onAny() needs a handler function');
+    this.#routes.push({ kind: 'any', handler });
+    this.#cache.clear();
+  }
+
+  addUnknown(handler: AnyHandler): void {
+    if (typeof handler !== 'function') throw new TypeError('armalo-webhooks: onUnknown() needs a handler function');
+    this.#unknown.push(handler);
+  }
+
+  /** Handlers for a known name, in registration order. */
+  handlersFor(name: string): readonly AnyHandler[] {
+    let handlers = this.#cache.get(name);
+    if (handlers === undefined) {
+      handlers = this.#routes
+        .filter(
+          (route) =>
+            route.kind === 'any' ||
+            (route.kind === 'exact' ? route.name === name : route.kind === 'prefix' && name.startsWith(route.prefix)),
+        )
+        .map((route) => route.handler);
+      this.#cache.set(name, handlers);
+    }
+    return handlers;
+  }
+
+  get unknownHandlers(): readonly AnyHandler[] {
+    return this.#unknown;
+  }
+
+  #route(pattern: string, handler: AnyHandler): Route {
+    if (typeof pattern !== 'string') throw new TypeError('armalo-webhooks: event names must be strings');
+    if (pattern.endsWith('.*')) {
+      const prefix = pattern.slice(0, -1);
+      if (!this.#knownNames().some((name) => name.startsWith(prefix))) {
+        throw new TypeError(`armalo-webhooks: the wildcard '${pattern}' matches no known event`);
+      }
+      return { kind: 'prefix', prefix, handler };
+    }
+    if (!this.#isKnown(pattern)) {
+      throw new TypeError(
+        `armalo-webhooks: unknown event '${pattern}'. Known events: ${this.#knownNames().join(', ')}. ` +
+          'For an event the catalog does not have yet, pass its schema in the `schemas` option, or use onUnknown().',
+      );
+    }
+    return { kind: 'exact', name: pattern, handler };
+  }
+}

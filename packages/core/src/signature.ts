@@ -1,0 +1,171 @@
+import backend from '#crypto';
+import { type RawBody, toBytes } from './bytes.js';
+import type { MaybePromise } from './crypto/types.js';
+
+/** The name of the header that carries the signature, lower-cased as Node exposes it. */
+export const SIGNATURE_HEADER = 'x-armalo-signature';
+
+const HEX_64 = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * The outcome of checking a signature header.
+ *
+ * @example
+ * ```ts
+ * const outcome: VerifyOutcome = { ok: true, secretIndex: 0 };
+ * ```
+ */
+export type VerifyOutcome =
+  | { ok: true; secretIndex: number }
+  | { ok: false; code: 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE' | 'INVALID_SIGNATURE'; reason: string };
+
+type HeaderCheck =
+  | { ok: true; signature: string }
+  | { ok: false; code: 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE'; reason: string };
+
+/**
+ * Applies the header rules: surrounding whitespace is trimmed, hex is case-insensitive, anything
+ * but one value of exactly 64 hex digits is malformed. Length and alphabet are checked before any
+ * HMAC work, so a malformed header costs the same whatever the secrets are.
+ */
+export function parseSignatureHeader(value: string | readonly string[] | undefined): HeaderCheck {
+  if (value === undefined) return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header absent' };
+  if (typeof value !== 'string') {
+    if (value.length === 0) return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header absent' };
+    if (value.length > 1) return { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'header sent more than once' };
+    value = value[0] as string;
+  }
+  const signature = value.trim();
+  if (signature === '') return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header empty' };
+  if (!HEX_64.test(signature)) {
+    return { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'not 64 hexadecimal characters' };
+  }
+  return { ok: true, signature };
+}
+
+/**
+ * Normalizes the `secret` option: one secret, or several during rotation (current first).
+ * Throws on an empty secret or one with surrounding whitespace, the usual trace of a secret
+ * pasted into an .env file with a trailing newline, which would fail every delivery.
+ */
+export function normalizeSecrets(secret: string | readonly string[]): string[] {
+  const secrets = typeof secret === 'string' ? [secret] : [...secret];
+  if (secrets.length === 0) throw new TypeError('armalo-webhooks: at least one webhook secret is required');
+  secrets.forEach((value, index) => {
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new TypeError(`armalo-webhooks: webhook secret #${index} is empty or not a string`);
+    }
+    if (value.trim() !== value) {
+      throw new TypeError(
+        `armalo-webhooks: webhook secret #${index} has leading or trailing whitespace; trim it where it is loaded`,
+      );
+    }
+  });
+  return secrets;
+}
+
+/**
+ * A verifier bound to its secrets, prepared once.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ secret: [current, previous] });
+ * const outcome = await verifier.verify(rawBody, req.headers['x-armalo-signature']);
+ * ```
+ */
+export interface Verifier {
+  verify(rawBody: RawBody, signatureHeader: string | readonly string[] | undefined): MaybePromise<VerifyOutcome>;
+}
+
+/**
+ * Options for {@link createVerifier}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierOptions = { secret: process.env.ARMALO_WEBHOOK_SECRET! };
+ * ```
+ */
+export interface VerifierOptions {
+  /** The webhook secret, or `[current, previous]` while rotating. */
+  secret: string | readonly string[];
+}
+
+/**
+ * Creates a reusable verifier. On Node the result is synchronous (no promise is allocated);
+ * on Web Crypto runtimes it is a promise. `await` works for both.
+ *
+ * @example
+ * ```ts
+ * import { createVerifier } from '@armalo-webhooks/core';
+ * const verifier = createVerifier({ secret: 'whsec_…' });
+ * const outcome = await verifier.verify(rawBody, signatureHeader);
+ * if (outcome.ok) console.log('matched secret', outcome.secretIndex);
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const keys = backend.prepareKeys(normalizeSecrets(options.secret));
+  return {
+    verify(rawBody, signatureHeader) {
+      const header = parseSignatureHeader(signatureHeader);
+      if (!header.ok) return header;
+      const index = backend.matchSignature(keys, toBytes(rawBody), header.signature) as MaybePromise<number>;
+      return typeof index === 'number' ? outcome(index) : index.then(outcome);
+    },
+  };
+}
+
+function outcome(index: number): VerifyOutcome {
+  return index === -1
+    ? { ok: false, code: 'INVALID_SIGNATURE', reason: 'no configured secret produces this signature' }
+    : { ok: true, secretIndex: index };
+}
+
+/**
+ * Checks an `X-Armalo-Signature` header against the raw body, with the call shape of the provider
+ * SDK's `verifyWebhookSignature`, so code written from Armalo's docs works unchanged. Pass the
+ * raw bytes when you have them; a string is taken as UTF-8. `secret` may be an array during rotation.
+ * For repeated use, {@link createVerifier} prepares the key once.
+ *
+ * @example
+ * ```ts
+ * import { verifyWebhookSignature } from '@armalo-webhooks/core';
+ * const isValid = await verifyWebhookSignature(rawBody, req.headers['x-armalo-signature'], 'whsec_…');
+ * if (!isValid) return res.status(401).send('Invalid signature');
+ * ```
+ */
+export async function verifyWebhookSignature(
+  rawBody: RawBody,
+  signatureHeader: string | readonly string[] | null | undefined,
+  secret: string | readonly string[],
+): Promise<boolean> {
+  const result = await cachedVerifier(secret).verify(rawBody, signatureHeader ?? undefined);
+  return result.ok;
+}
+
+// One-entry cache: callers of the function form nearly always pass the same secret on every call,
+// and preparing a key costs more than verifying a small body.
+let lastSecretKey: string | undefined;
+let lastVerifier: Verifier | undefined;
+
+function cachedVerifier(secret: string | readonly string[]): Verifier {
+  const cacheKey = typeof secret === 'string' ? secret : secret.join('\u0000');
+  if (lastVerifier === undefined || cacheKey !== lastSecretKey) {
+    lastVerifier = createVerifier({ secret });
+    lastSecretKey = cacheKey;
+  }
+  return lastVerifier;
+}
+
+/**
+ * The lower-case hex HMAC-SHA256 of `rawBody` under `secret`: the value Armalo puts in
+ * `X-Armalo-Signature`. For tests and tools; the test kit has a synchronous variant.
+ *
+ * @example
+ * ```ts
+ * import { signPayload } from '@armalo-webhooks/core';
+ * const signature = await signPayload('{"event":"score.changed"}', 'whsec_test');
+ * ```
+ */
+export async function signPayload(rawBody: RawBody, secret: string): Promise<string> {
+  return backend.hmacHex(secret, toBytes(rawBody));
+}

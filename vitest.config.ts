@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Unit tests import core's sources, which pick their crypto backend through package.json
+    // "imports"; point that at the Node backend's source so tests never run a stale build.
+    alias: { '#crypto': fileURLToPath(new URL('./packages/core/src/crypto/node.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/.next/**'],
+    testTimeout: 30_000,
+    hookTimeout: 180_000,
+    typecheck: {
+      enabled: true,
+      include: ['packages/*/src/**/*.test-d.ts', 'test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.typetests.json',
+    },
+  },
+});
