@@ -1,0 +1,432 @@
+import { createSignedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
+import { OTHER_SECRET, PREVIOUS_SECRET, SECRET, SMALL_LIMIT, type Setup } from './fixture.js';
+
+/** One HTTP request, as bytes on the wire. */
+export interface WireRequest {
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** What an adapter answered, normalized for comparison. */
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+export interface Expectation {
+  status: number;
+  /** The error code, or `undefined` for a success body. */
+  code?: string;
+  /** For successes: the exact JSON body. */
+  body?: unknown;
+  /** Response headers that must be present with these values (lower-case names). */
+  headers?: Record<string, string>;
+}
+
+export interface ConformanceCase {
+  name: string;
+  setup: Setup;
+  /** Requests sent one after the other, each with its expected answer. */
+  steps: { request: () => WireRequest; expect: Expectation }[];
+  /** Handler calls recorded after all steps (see Fixture.calls). */
+  calls: string[];
+  /**
+   * The adapter must present the body as already parsed by the framework (Express: express.json()
+   * mounted first; fetch: request.json() called first). Targets that cannot reach this state say so.
+   */
+  bodyAlreadyParsed?: true;
+}
+
+const now = () => new Date();
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+
+function post(body: string | Buffer, headers: Record<string, string>): WireRequest {
+  return { method: 'POST', headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8') };
+}
+
+function signed(event: string, data: unknown, options: { secret?: string; timestamp?: Date } = {}): WireRequest {
+  const delivery = createSignedDelivery(event, data, {
+    secret: options.secret ?? SECRET,
+    timestamp: options.timestamp ?? now(),
+  });
+  return post(delivery.body, delivery.headers);
+}
+
+function rawSigned(body: string | Buffer, headers: Record<string, string> = {}): WireRequest {
+  return post(body, { 'content-type': 'application/json', 'x-armalo-signature': sign(body, SECRET), ...headers });
+}
+
+const ok = { status: 200, body: { ok: true } } as const;
+const duplicate = { status: 200, body: { ok: true, duplicate: true } } as const;
+
+const scoreDelivery = () => signed('score.changed', sampleData('score.changed'));
+// One fixed delivery reused across steps of the same case (a retry resends the same bytes).
+function memo(build: () => WireRequest): () => WireRequest {
+  let request: WireRequest | undefined;
+  return () => {
+    request ??= build();
+    return request;
+  };
+}
+
+/**
+ * The shared table. Every row of the error table in the design (`api.md`) appears at least once.
+ */
+export const conformanceCases: ConformanceCase[] = [
+  {
+    name: 'documented score.changed sample is accepted',
+    setup: 'default',
+    steps: [{ request: scoreDelivery, expect: ok }],
+    calls: ['score.changed'],
+  },
+  {
+    name: 'documented eval.completed sample is accepted',
+    setup: 'default',
+    steps: [{ request: () => signed('eval.completed', sampleData('eval.completed')), expect: ok }],
+    calls: ['eval.completed'],
+  },
+  {
+    name: 'an undocumented-shape event with any object data is accepted',
+    setup: 'default',
+    steps: [{ request: () => signed('escrow.released', { anything: [1, 2, 3] }), expect: ok }],
+    calls: ['escrow.released'],
+  },
+  {
+    name: 'a legacy event name is routed',
+    setup: 'default',
+    steps: [{ request: () => signed('deal.accepted', { dealId: 'd_1' }), expect: ok }],
+    calls: ['deal.accepted'],
+  },
+  {
+    name: 'content type with charset and +json are accepted; a missing content type is accepted',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = createSignedDelivery('eval.failed', { n: 1 }, { secret: SECRET, timestamp: now() });
+          return post(d.body, { ...d.headers, 'content-type': 'application/json; charset=utf-8' });
+        },
+        expect: ok,
+      },
+      {
+        request: () => {
+          const d = createSignedDelivery('eval.failed', { n: 2 }, { secret: SECRET, timestamp: now() });
+          return post(d.body, { ...d.headers, 'content-type': 'application/vnd.armalo+json' });
+        },
+        expect: ok,
+      },
+      {
+        request: () => {
+          const d = createSignedDelivery('eval.failed', { n: 3 }, { secret: SECRET, timestamp: now() });
+          return post(d.body, { 'x-armalo-signature': d.signature });
+        },
+        expect: ok,
+      },
+    ],
+    calls: ['eval.failed', 'eval.failed', 'eval.failed'],
+  },
+  {
+    name: 'the same delivery twice: handled once, then acknowledged as duplicate',
+    setup: 'default',
+    steps: (() => {
+      const request = memo(scoreDelivery);
+      return [
+        { request, expect: ok },
+        { request, expect: duplicate },
+      ];
+    })(),
+    calls: ['score.changed'],
+  },
+  {
+    name: 'a delivery signed with the previous secret verifies during rotation',
+    setup: 'rotation',
+    steps: [{ request: () => signed('pact.violated', { pactId: 'p_1' }, { secret: PREVIOUS_SECRET }), expect: ok }],
+    calls: ['pact.violated'],
+  },
+  {
+    name: 'a method other than POST answers 405 with Allow: POST',
+    setup: 'default',
+    steps: [
+      {
+        request: () => ({ ...scoreDelivery(), method: 'PUT' }),
+        expect: { status: 405, code: 'METHOD_NOT_ALLOWED', headers: { allow: 'POST' } },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a non-JSON content type answers 415',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          return { ...d, headers: { ...d.headers, 'content-type': 'text/plain' } };
+        },
+        expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a compressed body answers 415',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          return { ...d, headers: { ...d.headers, 'content-encoding': 'gzip' } };
+        },
+        expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a body over the size limit answers 413',
+    setup: 'small-limit',
+    steps: [
+      {
+        request: () => signed('monitoring.alert', { padding: 'x'.repeat(SMALL_LIMIT * 2) }),
+        expect: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a body exactly at the size limit is accepted',
+    setup: 'small-limit',
+    steps: [
+      {
+        request: () => {
+          const base = createSignedDelivery('monitoring.alert', { padding: '' }, { secret: SECRET, timestamp: now() });
+          const padding = 'x'.repeat(SMALL_LIMIT - Buffer.byteLength(base.body));
+          return signed('monitoring.alert', { padding }, { timestamp: new Date(JSON.parse(base.body).timestamp) });
+        },
+        expect: ok,
+      },
+    ],
+    calls: ['monitoring.alert'],
+  },
+  {
+    name: 'no signature header answers 401 MISSING_SIGNATURE',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
+          return post(d.body, { 'content-type': 'application/json' });
+        },
+        expect: { status: 401, code: 'MISSING_SIGNATURE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a signature with a sha256= prefix answers 401 MALFORMED_SIGNATURE',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          return { ...d, headers: { ...d.headers, 'x-armalo-signature': `sha256=${d.headers['x-armalo-signature']}` } };
+        },
+        expect: { status: 401, code: 'MALFORMED_SIGNATURE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'an uppercase signature with surrounding spaces verifies',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          return { ...d, headers: { ...d.headers, 'x-armalo-signature': ` ${d.headers['x-armalo-signature']?.toUpperCase()} ` } };
+        },
+        expect: ok,
+      },
+    ],
+    calls: ['score.changed'],
+  },
+  {
+    name: 'a signature from another secret answers 401 INVALID_SIGNATURE',
+    setup: 'default',
+    steps: [
+      {
+        request: () => signed('score.changed', sampleData('score.changed'), { secret: OTHER_SECRET }),
+        expect: { status: 401, code: 'INVALID_SIGNATURE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'one changed byte in the body answers 401 INVALID_SIGNATURE',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          const body = Buffer.from(d.body);
+          body[body.indexOf('862')] = '9'.charCodeAt(0);
+          return { ...d, body };
+        },
+        expect: { status: 401, code: 'INVALID_SIGNATURE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 're-serialized JSON (other spacing) does not verify',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          return { ...d, body: Buffer.from(JSON.stringify(JSON.parse(d.body.toString()), null, 2)) };
+        },
+        expect: { status: 401, code: 'INVALID_SIGNATURE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a timestamp older than the replay window answers 401',
+    setup: 'default',
+    steps: [
+      {
+        request: () => signed('score.changed', sampleData('score.changed'), { timestamp: hoursAgo(24 * 8) }),
+        expect: { status: 401, code: 'TIMESTAMP_OUT_OF_TOLERANCE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a timestamp far in the future answers 401',
+    setup: 'default',
+    steps: [
+      {
+        request: () => signed('score.changed', sampleData('score.changed'), { timestamp: hoursAgo(-1) }),
+        expect: { status: 401, code: 'TIMESTAMP_OUT_OF_TOLERANCE' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a retry of a day-old delivery is still accepted',
+    setup: 'default',
+    steps: [{ request: () => signed('escrow.funded', { escrowId: 'e_1' }, { timestamp: hoursAgo(26) }), expect: ok }],
+    calls: ['escrow.funded'],
+  },
+  {
+    name: 'a signed body that is not JSON answers 400 INVALID_JSON',
+    setup: 'default',
+    steps: [{ request: () => rawSigned('{"event": "score.changed",'), expect: { status: 400, code: 'INVALID_JSON' } }],
+    calls: [],
+  },
+  {
+    name: 'a signed body with invalid UTF-8 answers 400 INVALID_JSON',
+    setup: 'default',
+    steps: [
+      {
+        request: () =>
+          rawSigned(
+            Buffer.concat([Buffer.from('{"event":"eval.failed","timestamp":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+          ),
+        expect: { status: 400, code: 'INVALID_JSON' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a signed JSON body that is not an envelope answers 400 INVALID_ENVELOPE',
+    setup: 'default',
+    steps: [
+      {
+        request: () => rawSigned(JSON.stringify({ event: 'score.changed', data: {} })),
+        expect: { status: 400, code: 'INVALID_ENVELOPE' },
+      },
+      {
+        request: () => rawSigned(JSON.stringify({ event: 'score.changed', timestamp: now().toISOString(), data: [1] })),
+        expect: { status: 400, code: 'INVALID_ENVELOPE' },
+      },
+      { request: () => rawSigned('[]'), expect: { status: 400, code: 'INVALID_ENVELOPE' } },
+    ],
+    calls: [],
+  },
+  {
+    name: 'score.changed without a documented field answers 422 INVALID_EVENT_DATA',
+    setup: 'default',
+    steps: [
+      {
+        request: () => {
+          const { compositeScore: _omitted, ...data } = sampleData('score.changed');
+          return signed('score.changed', data);
+        },
+        expect: { status: 422, code: 'INVALID_EVENT_DATA' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a user schema validates its event: 422 when it fails, accepted when it passes',
+    setup: 'user-schema',
+    steps: [
+      { request: () => signed('pact.violated', { notPactId: 1 }), expect: { status: 422, code: 'INVALID_EVENT_DATA' } },
+      { request: () => signed('pact.violated', { pactId: 'p_2' }), expect: ok },
+    ],
+    calls: ['pact.violated'],
+  },
+  {
+    name: 'an unknown event is acknowledged by default and goes to onUnknown',
+    setup: 'default',
+    steps: [{ request: () => signed('escrow.refunded', { escrowId: 'e_9' }), expect: ok }],
+    calls: ['unknown:escrow.refunded'],
+  },
+  {
+    name: "an unknown event answers 400 UNKNOWN_EVENT with unknownEvents: 'reject'",
+    setup: 'reject-unknown',
+    steps: [{ request: () => signed('escrow.refunded', {}), expect: { status: 400, code: 'UNKNOWN_EVENT' } }],
+    calls: [],
+  },
+  {
+    name: 'a delivery another attempt holds answers 409 with Retry-After',
+    setup: 'store-busy',
+    steps: [
+      {
+        request: scoreDelivery,
+        expect: { status: 409, code: 'DELIVERY_IN_PROGRESS', headers: { 'retry-after': '3' } },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a failing handler answers 500 and its retry is processed, then deduplicated',
+    setup: 'fail-first-call',
+    steps: (() => {
+      const request = memo(scoreDelivery);
+      return [
+        { request, expect: { status: 500, code: 'HANDLER_FAILED' } },
+        { request, expect: ok },
+        { request, expect: duplicate },
+      ];
+    })(),
+    calls: ['failed:score.changed', 'score.changed'],
+  },
+  {
+    name: 'an unreachable idempotency store answers 503 and runs nothing',
+    setup: 'store-down',
+    steps: [{ request: scoreDelivery, expect: { status: 503, code: 'IDEMPOTENCY_STORE_UNAVAILABLE' } }],
+    calls: [],
+  },
+  {
+    name: 'a body already parsed by the framework answers 500 RAW_BODY_UNAVAILABLE',
+    setup: 'default',
+    bodyAlreadyParsed: true,
+    steps: [{ request: scoreDelivery, expect: { status: 500, code: 'RAW_BODY_UNAVAILABLE' } }],
+    calls: [],
+  },
+];

@@ -1,0 +1,86 @@
+import {
+  type Claim,
+  createMemoryStore,
+  createWebhookReceiver,
+  type IdempotencyStore,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
+} from '@armalo-webhooks/core';
+import { z } from 'zod';
+
+export const SECRET = 'whsec_conformance_current';
+export const PREVIOUS_SECRET = 'whsec_conformance_previous';
+export const OTHER_SECRET = 'whsec_someone_else';
+export const SMALL_LIMIT = 1024;
+
+/**
+ * How the receiver under test is configured. Each adapter mounts the fixture's receiver the way a
+ * user would, so one table covers every adapter with the same expectations.
+ */
+export type Setup =
+  | 'default'
+  | 'rotation'
+  | 'reject-unknown'
+  | 'fail-first-call'
+  | 'store-down'
+  | 'store-busy'
+  | 'small-limit'
+  | 'user-schema';
+
+export interface Fixture {
+  receiver: WebhookReceiver<Record<string, z.ZodType>>;
+  /** Event names seen by handlers, in order; unknown events are prefixed with `unknown:`. */
+  calls: string[];
+  /** Everything the receiver logged or reported, to check no secret or signature leaks. */
+  logs: string[];
+}
+
+const downStore: IdempotencyStore = {
+  claim: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+  complete: () => Promise.reject(new Error('connect ECONNREFUSED')),
+  release: () => Promise.reject(new Error('connect ECONNREFUSED')),
+};
+
+const busyStore: IdempotencyStore = {
+  claim: async (): Promise<Claim> => ({ status: 'in-flight', retryAfterMs: 2500 }),
+  complete: async () => {},
+  release: async () => {},
+};
+
+/** Builds a fresh receiver for one case, recording handler calls and logs. */
+export function createFixture(setup: Setup): Fixture {
+  const calls: string[] = [];
+  const logs: string[] = [];
+  let failuresLeft = setup === 'fail-first-call' ? 1 : 0;
+  const options: WebhookReceiverOptions<Record<string, z.ZodType>> = {
+    secret: setup === 'rotation' ? [SECRET, PREVIOUS_SECRET] : SECRET,
+    idempotency: { store: createMemoryStore() },
+    logger: {
+      warn: (message, meta) => logs.push(`warn ${message} ${JSON.stringify(meta ?? {})}`),
+      error: (message, meta) => logs.push(`error ${message} ${JSON.stringify(meta ?? {})}`),
+    },
+    onError: (error) => {
+      logs.push(`onError ${error.code} ${error.message}`);
+    },
+  };
+  if (setup === 'reject-unknown') options.unknownEvents = 'reject';
+  if (setup === 'store-down') options.idempotency = { store: downStore };
+  if (setup === 'store-busy') options.idempotency = { store: busyStore };
+  if (setup === 'small-limit') options.maxBodyBytes = SMALL_LIMIT;
+  if (setup === 'user-schema') {
+    options.schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) };
+  }
+  const receiver = createWebhookReceiver(options);
+  receiver.onAny(async (event) => {
+    if (failuresLeft > 0) {
+      failuresLeft--;
+      calls.push(`failed:${event.event}`);
+      throw new Error('handler failure injected by the conformance table');
+    }
+    calls.push(event.event);
+  });
+  receiver.onUnknown(async (event) => {
+    calls.push(`unknown:${event.event}`);
+  });
+  return { receiver, calls, logs };
+}

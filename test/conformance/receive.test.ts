@@ -1,0 +1,19 @@
+import { defineConformanceSuite } from './run.js';
+
+defineConformanceSuite('receive()', {
+  bodyAlwaysRaw: 'receive() is handed bytes; there is no framework in front of it',
+  async mount(fixture) {
+    return {
+      async send(request) {
+        const result = await fixture.receiver.receive({
+          rawBody: request.body,
+          headers: request.headers,
+          method: request.method,
+        });
+        // What an adapter writes: the status, the headers and the JSON-serialized body.
+        return { status: result.status, headers: result.headers, body: JSON.parse(JSON.stringify(result.body)) };
+      },
+      async close() {},
+    };
+  },
+});
