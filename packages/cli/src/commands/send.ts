@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { EXIT } from '../errors.js';
+import { resolveEventName } from '../event-names.js';
+import { integerOption, parseDataOption, parseTimestampOption } from '../input.js';
+import type { CommandContext } from '../io.js';
+import { type DeliveryResponse, parseEndpointUrl, sendDelivery } from '../send.js';
+import { addSecretOption, signingSecret } from './shared.js';
+
+interface SendCommandOptions {
+  url: string;
+  data?: string;
+  timestamp?: string;
+  repeat: number;
+  concurrency: number;
+  tamper?: boolean;
+  timeout: number;
+  allowUnknownEvent?: boolean;
+  secret?: string[];
+}
+
+const HINTS: Record<string, string> = {
+  INVALID_SIGNATURE: 'the receiver uses another secret than this one, or does not verify the raw body bytes',
+  MALFORMED_SIGNATURE: 'the receiver could not read the signature header',
+  TIMESTAMP_OUT_OF_TOLERANCE: "the envelope timestamp is outside the receiver's replay window",
+  INVALID_EVENT_DATA: "`data` does not match the event's schema (see `armalo-webhooks sample <event> --data-only`)",
+  INVALID_ENVELOPE: 'the body is not an { event, timestamp, data } envelope',
+  RAW_BODY_UNAVAILABLE: 'a body parser runs before the webhook handler; mount the webhook route first',
+};
+
+/** One answer as a line: status, outcome, latency, then the body. */
+export function formatResponse(response: DeliveryResponse, prefix = ''): string {
+  const status = `${response.status} ${response.statusText}`.trim();
+  const body = response.bodyText.trim() === '' ? '(empty body)' : response.bodyText.trim();
+  return `${prefix}${status} · ${response.outcome} · ${response.latencyMs.toFixed(1)} ms · ${body}\n`;
+}
+
+/** Counts and latencies over several answers. */
+export function formatSummary(responses: readonly DeliveryResponse[]): string {
+  const counts = { handled: 0, duplicate: 0, 'in-progress': 0, rejected: 0 };
+  for (const response of responses) counts[response.outcome]++;
+  const latencies = responses.map((response) => response.latencyMs).sort((a, b) => a - b);
+  const at = (q: number): string =>
+    (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
+  return `${responses.length} sent: ${counts.handled} handled, ${counts.duplicate} duplicate, ${counts['in-progress']} in-progress, ${counts.rejected} rejected · latency min ${at(0)} / median ${at(0.5)} / max ${at(1)} ms\n`;
+}
+
+/** `armalo-webhooks send <event>`. */
+export function registerSendCommand(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('send')
+    .description('build, sign and POST a delivery to a local endpoint; print status, body and latency')
+    .argument('<event>', 'an event name (see `armalo-webhooks events`)')
+    .requiredOption('-u, --url <url>', 'the webhook endpoint, e.g. http://127.0.0.1:3000/webhooks/armalo')
+    .option('-d, --data <json|@file>', "the envelope's data as JSON, or @path to a JSON file (default: a sample)")
+    .option('-t, --timestamp <iso>', 'the envelope timestamp (default: now); reuse one to resend the same bytes')
+    .option(
+      '-r, --repeat <n>',
+      'send the same bytes n times, to watch deduplication',
+      integerOption('--repeat', 1, 10_000),
+      1,
+    )
+    .option('-c, --concurrency <n>', 'how many copies are in flight at once', integerOption('--concurrency', 1, 256), 1)
+    .option('--tamper', 'change the body after signing it; a correct receiver answers 401')
+    .option('--timeout <ms>', 'give up on an answer after this long', integerOption('--timeout', 1, 600_000), 10_000)
+    .option('--allow-unknown-event', 'send an event name the catalog does not know');
+  addSecretOption(command, 'the webhook secret to sign with');
+  command
+    .addHelpText(
+      'after',
+      `
+Exit code: 0 when every answer is as expected (2xx, or 409 for concurrent copies; 401 with --tamper),
+2 when the receiver answered otherwise, 1 on bad input or an unreachable endpoint.
+
+Examples:
+  armalo-webhooks send score.changed --url http://127.0.0.1:3000/webhooks/armalo
+  armalo-webhooks send eval.failed --url http://127.0.0.1:3000/webhooks/armalo --data @data.json
+  armalo-webhooks send escrow.released --url http://127.0.0.1:3000/webhooks/armalo --repeat 20 --concurrency 5
+  armalo-webhooks send pact.violated --url http://127.0.0.1:3000/webhooks/armalo --tamper`,
+    )
+    .action(async (event: string, options: SendCommandOptions) => {
+      const name = resolveEventName(event, { allowUnknown: options.allowUnknownEvent === true });
+      const url = parseEndpointUrl(options.url).href;
+      const secret = signingSecret(options.secret, ctx);
+      const data = options.data === undefined ? undefined : await parseDataOption(options.data);
+      const timestamp = options.timestamp === undefined ? undefined : parseTimestampOption(options.timestamp);
+      const repeated = options.repeat > 1;
+      const tamper = options.tamper === true;
+      ctx.stdout(
+        `POST ${url} · ${name}${tamper ? ' · tampered after signing' : ''}${repeated ? ` · ${options.repeat} copies, ${Math.min(options.concurrency, options.repeat)} at a time` : ''}\n`,
+      );
+      const width = String(options.repeat).length;
+      const { responses } = await sendDelivery({
+        url,
+        event: name,
+        secret: secret.value,
+        tamper,
+        repeat: options.repeat,
+        concurrency: options.concurrency,
+        timeoutMs: options.timeout,
+        ...(data === undefined ? {} : { data }),
+        ...(timestamp === undefined ? {} : { timestamp }),
+        onResponse: (response, index) =>
+          ctx.stdout(formatResponse(response, repeated ? `#${String(index + 1).padStart(width)} ` : '')),
+      });
+      if (repeated) ctx.stdout(formatSummary(responses));
+      const unexpected = responses.filter((response) =>
+        tamper
+          ? response.status !== 401
+          : response.outcome === 'rejected' || (response.outcome === 'in-progress' && !repeated),
+      );
+      if (unexpected.length === 0) return;
+      ctx.exitCode = EXIT.rejected;
+      const first = unexpected[0]!;
+      if (tamper) {
+        ctx.stderr(
+          `error: the receiver answered ${first.status} to a tampered delivery instead of 401: it does not verify the signature over the raw body\n`,
+        );
+        return;
+      }
+      const hint = first.code === undefined ? undefined : HINTS[first.code];
+      ctx.stderr(
+        `error: ${unexpected.length === 1 ? 'the receiver' : `${unexpected.length} of ${responses.length} answers`} rejected the delivery (${first.status}${first.code === undefined ? '' : ` ${first.code}`})${hint === undefined ? '' : `: ${hint}`}\n`,
+      );
+    });
+}

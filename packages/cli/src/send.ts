@@ -1,0 +1,323 @@
+import { performance } from 'node:perf_hooks';
+import { isCatalogEventName } from '@armalo-webhooks/core';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+
+/**
+ * A signed delivery, as Armalo would send it: the exact body bytes and the signature header value.
+ *
+ * @example
+ * ```ts
+ * const delivery: Delivery = buildDelivery({ event: 'score.changed', secret });
+ * delivery.signature; // lower-case hex HMAC-SHA256 of the signed body
+ * ```
+ */
+export interface Delivery {
+  event: string;
+  /** The body that is sent. When `tampered`, it differs from the bytes that were signed. */
+  body: string;
+  /** The `X-Armalo-Signature` header value. */
+  signature: string;
+  tampered: boolean;
+}
+
+/**
+ * Options for {@link buildDelivery}.
+ *
+ * @example
+ * ```ts
+ * const options: BuildDeliveryOptions = { event: 'eval.failed', secret, data: { evalId: 'eval_1' } };
+ * ```
+ */
+export interface BuildDeliveryOptions {
+  event: string;
+  secret: string;
+  /** The envelope's `data`. Default: the test kit's sample for the event (`{}` for names it has no sample for). */
+  data?: unknown;
+  /** The envelope's `timestamp`. Default: now. A string is used exactly as given. */
+  timestamp?: string | Date;
+  /** Change the body after signing it, so a correct receiver answers 401. */
+  tamper?: boolean;
+}
+
+/**
+ * Builds the envelope `{ event, timestamp, data }`, serializes it once and signs those bytes.
+ * The same options with the same timestamp give the same bytes, which is how a retry looks.
+ *
+ * @example
+ * ```ts
+ * import { buildDelivery } from 'armalo-webhooks';
+ * const delivery = buildDelivery({ event: 'score.changed', secret: 'whsec_test', timestamp: '2026-03-16T10:05:00.000Z' });
+ * ```
+ */
+export function buildDelivery(options: BuildDeliveryOptions): Delivery {
+  const data =
+    options.data !== undefined ? options.data : isCatalogEventName(options.event) ? sampleData(options.event) : {};
+  const signed = createSignedDelivery(options.event, data, {
+    secret: options.secret,
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  });
+  const tampered = options.tamper === true;
+  return {
+    event: options.event,
+    body: tampered ? tamperBody(signed.body) : signed.body,
+    signature: signed.signature,
+    tampered,
+  };
+}
+
+/**
+ * What happened to one delivery attempt, as the receiver described it.
+ * `handled`: 2xx, handlers ran. `duplicate`: 2xx with `duplicate: true`, nothing ran.
+ * `in-progress`: 409, a concurrent attempt holds the delivery. `rejected`: any other status.
+ *
+ * @example
+ * ```ts
+ * const outcome: Outcome = classifyResponse(200, { ok: true, duplicate: true }); // 'duplicate'
+ * ```
+ */
+export type Outcome = 'handled' | 'duplicate' | 'in-progress' | 'rejected';
+
+/**
+ * One answer from the receiver.
+ *
+ * @example
+ * ```ts
+ * const response: DeliveryResponse = await postDelivery(url, delivery);
+ * console.log(response.status, response.outcome, response.latencyMs.toFixed(1));
+ * ```
+ */
+export interface DeliveryResponse {
+  status: number;
+  statusText: string;
+  /** The response body as text, exactly as received. */
+  bodyText: string;
+  /** The parsed body, when it is JSON. */
+  json?: unknown;
+  /** The `code` of an error body (`INVALID_SIGNATURE`, …), when there is one. */
+  code?: string;
+  outcome: Outcome;
+  /** From just before the request to the end of the response body, in milliseconds. */
+  latencyMs: number;
+}
+
+/**
+ * Options for {@link postDelivery}.
+ *
+ * @example
+ * ```ts
+ * const options: PostOptions = { timeoutMs: 5_000 };
+ * ```
+ */
+export interface PostOptions {
+  /** Give up on an answer after this long. Default 10 s. */
+  timeoutMs?: number;
+  /** A fetch implementation. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Reads an outcome from a status and a parsed body.
+ *
+ * @example
+ * ```ts
+ * classifyResponse(401, { code: 'INVALID_SIGNATURE' }); // 'rejected'
+ * ```
+ */
+export function classifyResponse(status: number, json: unknown): Outcome {
+  if (status >= 200 && status < 300) {
+    return isRecord(json) && json.duplicate === true ? 'duplicate' : 'handled';
+  }
+  return status === 409 ? 'in-progress' : 'rejected';
+}
+
+/**
+ * Checks a URL before anything is sent, so a typo is a one-line error rather than a fetch failure.
+ *
+ * @example
+ * ```ts
+ * parseEndpointUrl('http://127.0.0.1:3000/webhooks/armalo');
+ * ```
+ */
+export function parseEndpointUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(
+      `--url is not a valid URL: "${url}" (expected something like http://127.0.0.1:3000/webhooks/armalo)`,
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`--url must be http: or https:, got "${parsed.protocol}"`);
+  }
+  return parsed;
+}
+
+/**
+ * POSTs one delivery and measures the round trip. Throws with a one-line message when the
+ * endpoint cannot be reached or does not answer in time; any HTTP answer is a result.
+ *
+ * @example
+ * ```ts
+ * import { buildDelivery, postDelivery } from 'armalo-webhooks';
+ * const delivery = buildDelivery({ event: 'score.changed', secret });
+ * const first = await postDelivery('http://127.0.0.1:3000/webhooks/armalo', delivery); // handled
+ * const again = await postDelivery('http://127.0.0.1:3000/webhooks/armalo', delivery); // duplicate
+ * ```
+ */
+export async function postDelivery(
+  url: string,
+  delivery: Delivery,
+  options: PostOptions = {},
+): Promise<DeliveryResponse> {
+  const endpoint = parseEndpointUrl(url);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const doFetch = options.fetch ?? fetch;
+  const started = performance.now();
+  let response: Response;
+  let bodyText: string;
+  try {
+    response = await doFetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-armalo-signature': delivery.signature,
+        'user-agent': 'armalo-webhooks-cli',
+      },
+      body: delivery.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    bodyText = await response.text();
+  } catch (error) {
+    throw new Error(`cannot reach ${endpoint.href}: ${describeFetchError(error, timeoutMs)}`);
+  }
+  const latencyMs = performance.now() - started;
+  const json = parseJson(bodyText);
+  const code = isRecord(json) && typeof json.code === 'string' ? json.code : undefined;
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    bodyText,
+    ...(json === undefined ? {} : { json }),
+    ...(code === undefined ? {} : { code }),
+    outcome: classifyResponse(response.status, json),
+    latencyMs,
+  };
+}
+
+/**
+ * Options for {@link sendDelivery}.
+ *
+ * @example
+ * ```ts
+ * const options: SendOptions = { url, event: 'escrow.released', secret, repeat: 10, concurrency: 5 };
+ * ```
+ */
+export interface SendOptions extends BuildDeliveryOptions, PostOptions {
+  url: string;
+  /** How many times to send the same bytes (default 1): every copy after the first is a retry. */
+  repeat?: number;
+  /** How many copies are in flight at once (default 1). */
+  concurrency?: number;
+  /** Called as each answer arrives, with the copy's index (0-based). */
+  onResponse?: (response: DeliveryResponse, index: number) => void;
+}
+
+/**
+ * The delivery that was sent and every answer, in the order the copies were started.
+ *
+ * @example
+ * ```ts
+ * const { responses } = await sendDelivery({ url, event: 'score.changed', secret, repeat: 3 });
+ * responses.map((r) => r.outcome); // ['handled', 'duplicate', 'duplicate']
+ * ```
+ */
+export interface SendReport {
+  delivery: Delivery;
+  responses: DeliveryResponse[];
+}
+
+/**
+ * Builds, signs and POSTs a delivery, `repeat` times with up to `concurrency` in flight, the way
+ * `armalo-webhooks send` does. Sending the same bytes many times at once shows deduplication at
+ * work: one `handled`, the rest `duplicate` or `in-progress`.
+ *
+ * @example
+ * ```ts
+ * import { sendDelivery } from 'armalo-webhooks';
+ * const { responses } = await sendDelivery({
+ *   url: 'http://127.0.0.1:3000/webhooks/armalo',
+ *   event: 'score.changed',
+ *   secret: process.env.ARMALO_WEBHOOK_SECRET!,
+ *   repeat: 10,
+ *   concurrency: 5,
+ * });
+ * console.log(responses.filter((r) => r.outcome === 'handled').length); // 1
+ * ```
+ */
+export async function sendDelivery(options: SendOptions): Promise<SendReport> {
+  parseEndpointUrl(options.url);
+  const delivery = buildDelivery(options);
+  const repeat = options.repeat ?? 1;
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, repeat));
+  const postOptions: PostOptions = {
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  };
+  const responses: DeliveryResponse[] = new Array(repeat);
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < repeat) {
+      const index = next++;
+      try {
+        const response = await postDelivery(options.url, delivery, postOptions);
+        responses[index] = response;
+        options.onResponse?.(response, index);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failure !== undefined) throw failure;
+  return { delivery, responses };
+}
+
+// Changes the bytes after signing, as an attacker or a meddling proxy would; the result is still
+// a valid envelope, so only the signature check can catch it.
+function tamperBody(body: string): string {
+  const envelope = JSON.parse(body) as Record<string, unknown>;
+  const data = isRecord(envelope.data) ? envelope.data : {};
+  return JSON.stringify({ ...envelope, data: { ...data, tampered: true } });
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? error.cause : undefined;
+  // Connecting to a name with several addresses (localhost: ::1 and 127.0.0.1) fails with an
+  // AggregateError whose own message is empty.
+  const causes = cause instanceof AggregateError ? cause.errors : cause === undefined ? [] : [cause];
+  const reasons = causes.map((item) => {
+    const { message, code } = item as { message?: string; code?: string };
+    return message ? (message.split('\n', 1)[0] ?? message) : (code ?? String(item));
+  });
+  // fetch refuses the ports on the Fetch standard's block list (1, 6000, 6665-6669, …).
+  if (reasons.includes('bad port')) return "fetch refuses this port (it is on the Fetch standard's blocked-port list)";
+  if (reasons.length > 0) return [...new Set(reasons)].join('; ');
+  return error instanceof Error ? error.message : String(error);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createWebhookReceiver } from '@armalo-webhooks/core';
+import { createNodeHandler } from '@armalo-webhooks/core/node';
+
+export const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+export const SECRET = 'whsec_cli_test_secret_do_not_print';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  input?: string | Uint8Array;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Spawns the built CLI without blocking the event loop (the receiver under test lives in this
+ * process). The caller's ARMALO_WEBHOOK_SECRET never leaks in: each test says which secret it uses.
+ */
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...options.env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      cwd: options.cwd ?? process.cwd(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 20_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface TestReceiver {
+  url: string;
+  /** Event names whose handler ran, in order. */
+  handled: string[];
+  close(): Promise<void>;
+}
+
+/** A real receiver on 127.0.0.1:<free port>, built from core's node handler. */
+export async function startReceiver(secret: string | string[] = SECRET): Promise<TestReceiver> {
+  const handled: string[] = [];
+  const webhooks = createWebhookReceiver({ secret, logger: { warn: () => {}, error: () => {} } });
+  webhooks.onAny(async (event) => {
+    // Long enough that concurrent copies of one delivery overlap.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    handled.push(event.event);
+  });
+  const handle = createNodeHandler(webhooks);
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/webhooks/armalo') return void handle(req, res);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/armalo`,
+    handled,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** A port that was free a moment ago and has nothing listening on it. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The lines of a stream's text, without the final empty one. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((line, index, all) => !(line === '' && index === all.length - 1));
+}

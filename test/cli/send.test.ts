@@ -1,0 +1,169 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVENT_NAMES } from '@armalo-webhooks/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closedPort, lines, type RunResult, runCli, SECRET, startReceiver, type TestReceiver } from './harness.js';
+
+let receiver: TestReceiver;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'armalo-cli-send-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  receiver = await startReceiver();
+});
+afterEach(async () => {
+  await receiver.close();
+});
+
+function expectSecretHidden(result: RunResult): void {
+  expect(result.stdout).not.toContain(SECRET);
+  expect(result.stderr).not.toContain(SECRET);
+}
+
+describe('armalo-webhooks send', () => {
+  it('delivers a signed sample and prints the status, the body and the latency', async () => {
+    const result = await runCli(['send', 'score.changed', '--url', receiver.url, '--secret', SECRET]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^200 OK · handled · \d+\.\d ms · \{"ok":true\}$/m);
+    expect(receiver.handled).toEqual(['score.changed']);
+    expectSecretHidden(result);
+  });
+
+  it('reads the secret from ARMALO_WEBHOOK_SECRET', async () => {
+    const result = await runCli(['send', 'eval.completed', '--url', receiver.url], {
+      env: { ARMALO_WEBHOOK_SECRET: SECRET },
+    });
+    expect(result.code).toBe(0);
+    expect(receiver.handled).toEqual(['eval.completed']);
+    expectSecretHidden(result);
+  });
+
+  it('answers duplicate for the same delivery sent twice, and runs the handler once', async () => {
+    const args = ['send', 'escrow.released', '--url', receiver.url, '--secret', SECRET];
+    const timestamp = new Date().toISOString();
+    const first = await runCli([...args, '--timestamp', timestamp]);
+    const second = await runCli([...args, '--timestamp', timestamp]);
+    expect(first.stdout).toContain('· handled ·');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^200 OK · duplicate · .*"duplicate":true/m);
+    expect(receiver.handled).toEqual(['escrow.released']);
+  });
+
+  it('sends one delivery many times concurrently: one handled, the rest deduplicated', async () => {
+    const result = await runCli([
+      'send',
+      'pact.violated',
+      '--url',
+      receiver.url,
+      '--secret',
+      SECRET,
+      '--repeat',
+      '6',
+      '--concurrency',
+      '3',
+    ]);
+    expect(result.code).toBe(0);
+    const answers = lines(result.stdout).filter((line) => /^#\s*\d+ /.test(line));
+    expect(answers).toHaveLength(6);
+    expect(answers.filter((line) => line.includes('· handled ·'))).toHaveLength(1);
+    expect(answers.every((line) => /· (handled|duplicate|in-progress) ·/.test(line))).toBe(true);
+    expect(result.stdout).toMatch(/6 sent: 1 handled, \d duplicate, \d in-progress, 0 rejected/);
+    expect(receiver.handled).toEqual(['pact.violated']);
+  });
+
+  it('sends a tampered delivery that the receiver rejects with 401, and exits 0 since that is expected', async () => {
+    const result = await runCli(['send', 'escrow.funded', '--url', receiver.url, '--secret', SECRET, '--tamper']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^401 Unauthorized · rejected · .*INVALID_SIGNATURE/m);
+    expect(receiver.handled).toEqual([]);
+  });
+
+  it('exits 2 with a hint when the receiver rejects the delivery', async () => {
+    const result = await runCli(['send', 'score.changed', '--url', receiver.url, '--secret', 'whsec_not_the_one']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('INVALID_SIGNATURE');
+    expect(lines(result.stderr)).toEqual([
+      expect.stringMatching(/^error: the receiver rejected .*401 INVALID_SIGNATURE/),
+    ]);
+  });
+
+  it('sends the given data, inline or from a file', async () => {
+    const data = { evalId: 'eval_1', agentId: 'agent_1', reason: 'timeout', extra: [1, 2] };
+    const inline = await runCli([
+      'send',
+      'eval.failed',
+      '-u',
+      receiver.url,
+      '-s',
+      SECRET,
+      '--data',
+      JSON.stringify(data),
+    ]);
+    await writeFile(join(dir, 'data.json'), JSON.stringify({ ...data, evalId: 'eval_2' }));
+    const fromFile = await runCli(['send', 'eval.failed', '-u', receiver.url, '-s', SECRET, '--data', '@data.json'], {
+      cwd: dir,
+    });
+    expect([inline.code, fromFile.code]).toEqual([0, 0]);
+    expect(receiver.handled).toEqual(['eval.failed', 'eval.failed']);
+  });
+
+  it('rejects an unknown event with one line listing every valid event', async () => {
+    const result = await runCli(['send', 'score.chagned', '--url', receiver.url, '--secret', SECRET]);
+    expect(result.code).toBe(1);
+    const errorLines = lines(result.stderr);
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(/^error: unknown event "score.chagned". Did you mean "score.changed"\?/);
+    for (const name of EVENT_NAMES) expect(errorLines[0]).toContain(name);
+    expect(receiver.handled).toEqual([]);
+  });
+
+  it('reports an unreachable URL in one line', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/webhooks/armalo`;
+    const result = await runCli(['send', 'score.changed', '--url', url, '--secret', SECRET]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([`error: cannot reach ${url}: connect ECONNREFUSED ${new URL(url).host}`]);
+  });
+
+  it('reports bad JSON in --data, inline or in a file, in one line', async () => {
+    const inline = await runCli(['send', 'score.changed', '-u', receiver.url, '-s', SECRET, '--data', '{"agentId":']);
+    expect(inline.code).toBe(1);
+    expect(lines(inline.stderr)).toEqual([expect.stringMatching(/^error: --data is not valid JSON: /)]);
+    await writeFile(join(dir, 'bad.json'), '{ nope }');
+    const file = await runCli(['send', 'score.changed', '-u', receiver.url, '-s', SECRET, '--data', '@bad.json'], {
+      cwd: dir,
+    });
+    expect(file.code).toBe(1);
+    expect(lines(file.stderr)).toEqual([expect.stringMatching(/^error: bad\.json is not valid JSON: /)]);
+    expect(receiver.handled).toEqual([]);
+  });
+
+  it('reports a missing secret in one line and sends nothing', async () => {
+    const result = await runCli(['send', 'score.changed', '--url', receiver.url]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'error: missing secret: pass --secret <secret> or set ARMALO_WEBHOOK_SECRET',
+    ]);
+    expect(receiver.handled).toEqual([]);
+  });
+
+  it('rejects an invalid URL, timestamp or repeat count in one line', async () => {
+    for (const extra of [
+      ['--url', 'localhost:3000/webhooks'],
+      ['--url', receiver.url, '--timestamp', 'yesterday'],
+      ['--url', receiver.url, '--repeat', '0'],
+    ]) {
+      const result = await runCli(['send', 'score.changed', '--secret', SECRET, ...extra]);
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toHaveLength(1);
+      expect(result.stderr).toMatch(/^error: /);
+    }
+    expect(receiver.handled).toEqual([]);
+  });
+});
