@@ -125,6 +125,6 @@ export function isWebhookError(value: unknown): value is WebhookError {
     (value instanceof Error &&
       value.name === 'WebhookError' &&
       typeof (value as Partial<WebhookError>).code === 'string' &&
-      (value as Partial<WebhookError>).code! in ERROR_STATUS)
+      Object.hasOwn(ERROR_STATUS, (value as Partial<WebhookError>).code!))
   );
 }

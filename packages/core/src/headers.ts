@@ -24,18 +24,27 @@ export function getHeader(headers: HeadersInput, name: string): string | readonl
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined;
   }
-  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
-  let value = record[name];
+  const record = headers as Readonly<Record<string, unknown>>;
+  let value = headerValue(record[name]);
   if (value === undefined) {
     // Plain records built by hand (tests, serverless events) may not be lower-cased.
     for (const key in record) {
       if (key.length === name.length && key.toLowerCase() === name) {
-        value = record[key];
+        value = headerValue(record[key]);
         break;
       }
     }
   }
-  return typeof value === 'number' ? String(value) : value;
+  return value;
+}
+
+/**
+ * Only strings, arrays and numbers are header values. Anything else is absent: a `null` from a
+ * serverless event, or what a plain record inherits (`constructor`, `toString`, `__proto__`).
+ */
+function headerValue(value: unknown): string | readonly string[] | undefined {
+  if (typeof value === 'string' || Array.isArray(value)) return value;
+  return typeof value === 'number' ? String(value) : undefined;
 }
 
 /**

@@ -72,6 +72,13 @@ export interface IdempotencyOptions {
   onStoreError?: 'fail-closed' | 'fail-open';
   /** Retention of completed keys when `tolerance: false`. Default 7 days. */
   retainMs?: number;
+  /**
+   * How long one store call (`claim`, `complete`, `release`) may take before it counts as a store
+   * failure (default 5 s; `Infinity` waits forever). Without it, a store that never answers (a
+   * hung connection, a pool with no free client) would hang every delivery. A claim that answers
+   * after the timeout is released, so the sender's retry is not held off until the lease ends.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -113,4 +120,5 @@ export const DEFAULTS = {
   maxConcurrentBodies: 128,
   leaseMs: 60_000,
   retainMs: 7 * 24 * 60 * 60 * 1000,
+  storeTimeoutMs: 5_000,
 } as const;

@@ -136,6 +136,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
   const store: IdempotencyStore | undefined = idempotency && (idempotency.store ?? createMemoryStore());
   const leaseMs = positive('idempotency.leaseMs', idempotency?.leaseMs ?? DEFAULTS.leaseMs);
   const fixedRetainMs = positive('idempotency.retainMs', idempotency?.retainMs ?? DEFAULTS.retainMs);
+  const storeTimeoutMs = positive('idempotency.timeoutMs', idempotency?.timeoutMs ?? DEFAULTS.storeTimeoutMs, true);
   const failOpen = idempotency?.onStoreError === 'fail-open';
   const keyOf = idempotency?.key;
   const rejectUnknown = options.unknownEvents === 'reject';
@@ -196,14 +197,24 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
       try {
         key = keyOf ? await keyOf(event, bytes) : await backend.sha256Hex(bytes);
         meta.idempotencyKey = key;
-        const claim = await store.claim(key, leaseMs);
+        const claimKey = key;
+        const claim = await bounded(store.claim(claimKey, leaseMs), storeTimeoutMs, (late) => {
+          // We answered 503 and ran nothing: give back a claim that arrived after all.
+          if (late.status === 'claimed') store.release(claimKey, late.token).catch(() => {});
+        });
         if (claim.status === 'duplicate') {
           meta.duplicate = true;
           return successResult(true, meta);
         }
         if (claim.status === 'in-flight') {
-          const seconds = Math.max(1, Math.ceil((claim.retryAfterMs ?? leaseMs) / 1000));
+          const waitMs = Number.isFinite(claim.retryAfterMs) ? (claim.retryAfterMs as number) : leaseMs;
+          const seconds = Math.max(1, Math.ceil(waitMs / 1000));
           return fail('DELIVERY_IN_PROGRESS', meta, { headers: { 'retry-after': String(seconds) } });
+        }
+        // Fail closed on a store that answers something else: running the handlers without a
+        // token would silently drop deduplication for this delivery.
+        if (claim.status !== 'claimed' || typeof claim.token !== 'string') {
+          throw new TypeError(`idempotency store returned an invalid claim (status ${String(claim.status)})`);
         }
         token = claim.token;
       } catch (cause) {
@@ -220,7 +231,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     } catch (cause) {
       const error = new WebhookError('HANDLER_FAILED', { cause });
       if (key !== undefined && token !== undefined) {
-        await settle(() => (store as IdempotencyStore).release(key, token), event.event, key);
+        await settle(() => bounded((store as IdempotencyStore).release(key, token), storeTimeoutMs), event.event, key);
       }
       await report(error, { event: event.event, ...(key === undefined ? {} : { idempotencyKey: key }) });
       return fail('HANDLER_FAILED', { ...meta, error });
@@ -230,7 +241,11 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
       // Keep the key until the timestamp leaves the replay window (plus the clock-skew allowance):
       // from then on the window rejects a replay, so nothing older needs remembering.
       const retainMs = tolerance ? Math.max(timestampMs + pastMs - now, 0) + futureMs : fixedRetainMs;
-      await settle(() => (store as IdempotencyStore).complete(key, token, retainMs), event.event, key);
+      await settle(
+        () => bounded((store as IdempotencyStore).complete(key, token, retainMs), storeTimeoutMs),
+        event.event,
+        key,
+      );
     }
     return successResult(false, meta);
   }
@@ -288,11 +303,11 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     if (isKnown(envelope.event)) {
       const data = await validateData(envelope.event, envelope.data);
       if (!data.ok)
-        return fail('INVALID_EVENT_DATA', meta, { details: { event: envelope.event, issues: data.issues } });
+        return fail('INVALID_EVENT_DATA', meta, { details: { event: clip(envelope.event), issues: data.issues } });
       envelope.data = data.value as UnknownData;
       handlers = router.handlersFor(envelope.event);
     } else {
-      if (rejectUnknown) return fail('UNKNOWN_EVENT', meta, { details: { event: envelope.event } });
+      if (rejectUnknown) return fail('UNKNOWN_EVENT', meta, { details: { event: clip(envelope.event) } });
       meta.unknownEvent = true;
       handlers = router.unknownHandlers;
     }
@@ -382,11 +397,58 @@ function formatIssues(
   }>,
 ): { path: string; message: string }[] {
   return issues.slice(0, 10).map((issue) => ({
-    path: (issue.path ?? [])
-      .map((segment) => String(typeof segment === 'object' && segment !== null ? segment.key : segment))
-      .join('.'),
+    path: clip(
+      (issue.path ?? [])
+        .map((segment) => String(typeof segment === 'object' && segment !== null ? segment.key : segment))
+        .join('.'),
+    ),
     message: issue.message,
   }));
+}
+
+/**
+ * Event names and key paths come from the (signed) body: cut them short so that an error answer
+ * stays a short JSON body whatever the body holds, never an echo of a megabyte-long name.
+ */
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * Settles as `promise` does, or rejects once `ms` have passed, so a store that never answers
+ * cannot hang a delivery. `onLate` receives a value that arrives after the timeout.
+ */
+function bounded<T>(promise: Promise<T>, ms: number, onLate?: (value: T) => void): Promise<T> {
+  // setTimeout cannot wait longer than 2^31 - 1 ms (it would fire at once): treat that as no limit.
+  if (ms > 2_147_483_647) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`idempotency store did not answer within ${ms} ms`));
+    }, ms);
+    // Promise.resolve: a store that returns a plain value instead of a promise still works.
+    Promise.resolve(promise).then(
+      (value) => {
+        if (timedOut) {
+          try {
+            onLate?.(value);
+          } catch {
+            // Best effort: the delivery was already answered.
+          }
+        } else {
+          clearTimeout(timer);
+          resolve(value);
+        }
+      },
+      (error: unknown) => {
+        if (!timedOut) {
+          clearTimeout(timer);
+          reject(error);
+        }
+      },
+    );
+  });
 }
 
 function positive(name: string, value: number, allowInfinity = false): number {

@@ -2,10 +2,12 @@ import type { WebhookContext, WebhookEvent } from './event-types.js';
 
 type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
 
+// `registration` numbers each on()/onAny() call, so that a handler registered once for patterns
+// that overlap (['escrow.*', 'escrow.funded']) runs once per delivery, not once per pattern.
 type Route =
-  | { kind: 'exact'; name: string; handler: AnyHandler }
-  | { kind: 'prefix'; prefix: string; handler: AnyHandler }
-  | { kind: 'any'; handler: AnyHandler };
+  | { kind: 'exact'; name: string; handler: AnyHandler; registration: number }
+  | { kind: 'prefix'; prefix: string; handler: AnyHandler; registration: number }
+  | { kind: 'any'; handler: AnyHandler; registration: number };
 
 /**
  * Handler registry. Handlers for a name are kept in registration order, whatever way they were
@@ -17,6 +19,7 @@ export class Router {
   readonly #cache = new Map<string, readonly AnyHandler[]>();
   readonly #isKnown: (name: string) => boolean;
   readonly #knownNames: () => readonly string[];
+  #registrations = 0;
 
   constructor(isKnown: (name: string) => boolean, knownNames: () => readonly string[]) {
     this.#isKnown = isKnown;
@@ -27,13 +30,16 @@ export class Router {
     if (typeof handler !== 'function') throw new TypeError('armalo-webhooks: on() needs a handler function');
     const patterns = typeof pattern === 'string' ? [pattern] : pattern;
     if (patterns.length === 0) throw new TypeError('armalo-webhooks: on() needs at least one event name');
-    for (const p of patterns) this.#routes.push(this.#route(p, handler));
+    // Every pattern is checked before any is added: a rejected call registers nothing.
+    const registration = ++this.#registrations;
+    const routes = patterns.map((p) => this.#route(p, handler, registration));
+    this.#routes.push(...routes);
     this.#cache.clear();
   }
 
   addAny(handler: AnyHandler): void {
     if (typeof handler !== 'function') throw new TypeError('armalo-webhooks: onAny() needs a handler function');
-    this.#routes.push({ kind: 'any', handler });
+    this.#routes.push({ kind: 'any', handler, registration: ++this.#registrations });
     this.#cache.clear();
   }
 
@@ -46,12 +52,16 @@ export class Router {
   handlersFor(name: string): readonly AnyHandler[] {
     let handlers = this.#cache.get(name);
     if (handlers === undefined) {
+      const matched = new Set<number>();
       handlers = this.#routes
-        .filter(
-          (route) =>
+        .filter((route) => {
+          const matches =
             route.kind === 'any' ||
-            (route.kind === 'exact' ? route.name === name : route.kind === 'prefix' && name.startsWith(route.prefix)),
-        )
+            (route.kind === 'exact' ? route.name === name : route.kind === 'prefix' && name.startsWith(route.prefix));
+          if (!matches || matched.has(route.registration)) return false;
+          matched.add(route.registration);
+          return true;
+        })
         .map((route) => route.handler);
       this.#cache.set(name, handlers);
     }
@@ -62,14 +72,14 @@ export class Router {
     return this.#unknown;
   }
 
-  #route(pattern: string, handler: AnyHandler): Route {
+  #route(pattern: string, handler: AnyHandler, registration: number): Route {
     if (typeof pattern !== 'string') throw new TypeError('armalo-webhooks: event names must be strings');
     if (pattern.endsWith('.*')) {
       const prefix = pattern.slice(0, -1);
       if (!this.#knownNames().some((name) => name.startsWith(prefix))) {
         throw new TypeError(`armalo-webhooks: the wildcard '${pattern}' matches no known event`);
       }
-      return { kind: 'prefix', prefix, handler };
+      return { kind: 'prefix', prefix, handler, registration };
     }
     if (!this.#isKnown(pattern)) {
       throw new TypeError(
@@ -77,6 +87,6 @@ export class Router {
           'For an event the catalog does not have yet, pass its schema in the `schemas` option, or use onUnknown().',
       );
     }
-    return { kind: 'exact', name: pattern, handler };
+    return { kind: 'exact', name: pattern, handler, registration };
   }
 }

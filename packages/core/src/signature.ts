@@ -148,7 +148,9 @@ let lastSecretKey: string | undefined;
 let lastVerifier: Verifier | undefined;
 
 function cachedVerifier(secret: string | readonly string[]): Verifier {
-  const cacheKey = typeof secret === 'string' ? secret : secret.join('\u0000');
+  // Unambiguous: a joined list could equal a single secret that contains the separator, and then
+  // the cached verifier would accept signatures under the wrong secrets.
+  const cacheKey = typeof secret === 'string' ? `s:${secret}` : JSON.stringify(secret);
   if (lastVerifier === undefined || cacheKey !== lastSecretKey) {
     lastVerifier = createVerifier({ secret });
     lastSecretKey = cacheKey;

@@ -9,6 +9,17 @@ function prepareKeys(secrets: readonly string[]): KeyObject[] {
   return secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
 }
 
+/**
+ * Constant time, and silent about which secret matched:
+ * - the header's shape is settled before this runs (parseSignatureHeader: one value, exactly 64
+ *   hex digits, else MALFORMED_SIGNATURE with no HMAC computed), so the only length-dependent
+ *   branch depends on the header, which the sender already knows, never on a secret;
+ * - both sides of every compare are 32-byte digests, compared with timingSafeEqual;
+ * - every configured secret is computed and compared whatever matched first, so the time taken
+ *   does not depend on which secret (if any) matched. The index is returned for rotation
+ *   telemetry (`result.meta.secretIndex`, `ctx.secretIndex`) and never sent to the client.
+ * test/robustness/timing.test.ts counts the HMACs and compares to hold this.
+ */
 function matchSignature(keys: KeyObject[], body: Uint8Array, signature: string): number {
   // The caller has checked `signature` is exactly 64 hex digits, so this is always 32 bytes and
   // timingSafeEqual never throws on a length mismatch.

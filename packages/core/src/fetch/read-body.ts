@@ -41,6 +41,8 @@ export async function readRequestBody(
 ): Promise<ReadRequestBodyOutcome> {
   if (request.bodyUsed) return { ok: false, reason: 'consumed' };
   if (request.body === null) return { ok: true, body: new Uint8Array(0) };
+  // Someone holds a reader on the stream without having read it yet: getReader() would throw.
+  if (request.body.locked) return { ok: false, reason: 'consumed' };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;

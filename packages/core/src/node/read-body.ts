@@ -86,5 +86,8 @@ export function readNodeBody(req: IncomingMessage, options: ReadNodeBodyOptions)
     req.on('end', onEnd);
     req.on('close', onClose);
     req.on('error', onError);
+    // A 'data' listener does not restart a stream that something paused explicitly (req.pause()),
+    // which would then sit until the timeout.
+    req.resume();
   });
 }
