@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { Claim, IdempotencyStore } from '@armalo-webhooks/core';
+import { DEFAULT_TABLE, migrationSql } from './migration.js';
+import type { PgPoolLike, PgQueryConfig } from './pool.js';
+import { listenForPoolErrors } from './pool-errors.js';
+import { buildStatements } from './statements.js';
+import { parseTableName } from './table-name.js';
+import { withTimeout } from './timeout.js';
+
+/** Longer retention than this is kept forever ('infinity'); it also keeps timestamps in range. */
+const FOREVER_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+/** A claim that lost a race to a just-committed row runs again; this bounds how often. */
+const CLAIM_ATTEMPTS = 3;
+
+/**
+ * Options for {@link createPostgresStore}.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresStoreOptions = { pool, table: 'webhooks.idempotency', timeoutMs: 1_000 };
+ * ```
+ */
+export interface PostgresStoreOptions {
+  /** A `pg` `Pool` (or anything with its `query` and `on('error')`). */
+  pool: PgPoolLike;
+  /** `table` or `schema.table` (default `armalo_webhook_idempotency`); plain identifiers only. */
+  table?: string;
+  /**
+   * Longest wait for PostgreSQL on a claim, complete or release, in ms (default 2,000). Past it
+   * the call rejects, so the receiver answers 503 instead of holding the request while the pool
+   * waits for a server that is down. `Infinity` leaves it to the pool's own timeouts.
+   */
+  timeoutMs?: number;
+  /**
+   * Use named (prepared) statements, parsed and planned once per connection (default `true`).
+   * Turn off behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+   * before 1.21).
+   */
+  preparedStatements?: boolean;
+  /**
+   * Wait for the WAL flush when committing the store's own writes (default `false`). Off, a claim
+   * or completion is visible to every other process the moment it commits, exactly as with it
+   * on, and a crash never corrupts anything, but a crash of the PostgreSQL server itself can lose
+   * the last moments (at most about 3 × `wal_writer_delay`, 600 ms by default) of them: the same
+   * durability as Redis with its default persistence. That saves one disk flush per claim and per
+   * completion, which is most of the store's latency (see the README's "Tuning"). Applies only
+   * to the store's own statements, never to your handlers' transactions. `true` for full
+   * durability.
+   */
+  synchronousCommit?: boolean;
+  /**
+   * Told about every `'error'` the pool emits (an idle connection died). The store always listens,
+   * because `pg` crashes the process on an unheard pool error. Default: a warning on
+   * `console.warn`, at most every 30 s. `false`: do not listen, because you listen yourself.
+   */
+  onPoolError?: ((error: Error) => void) | false;
+}
+
+/**
+ * Options for {@link PostgresStore.prune}.
+ *
+ * @example
+ * ```ts
+ * const options: PruneOptions = { batchSize: 1_000 };
+ * ```
+ */
+export interface PruneOptions {
+  /** Rows deleted per statement (default 10,000); batches repeat until none are left. */
+  batchSize?: number;
+}
+
+/**
+ * An {@link IdempotencyStore} on PostgreSQL, with its table's upkeep.
+ *
+ * @example
+ * ```ts
+ * const store: PostgresStore = createPostgresStore({ pool });
+ * await store.migrate();
+ * setInterval(() => void store.prune().catch(console.error), 3_600_000).unref();
+ * ```
+ */
+export interface PostgresStore extends IdempotencyStore {
+  /** The table, as SQL (quoted). */
+  readonly table: string;
+  /** Creates the table and its index if missing (see `migrationSql`); safe to run from every process at once. */
+  migrate(): Promise<void>;
+  /** Deletes rows whose lease or retention has ended; resolves to how many. */
+  prune(options?: PruneOptions): Promise<number>;
+}
+
+/**
+ * An idempotency store on PostgreSQL, safe across any number of processes sharing the database.
+ * One row per delivery key (see `migrationSql` for the table). A claim is a single
+ * `INSERT ... ON CONFLICT DO UPDATE ... WHERE` the lease or retention has ended, so exactly one
+ * caller gets the key; every time is the server's `now()`.
+ *
+ * `complete` marks the key done when the caller's token holds it (even with its lease run out)
+ * or nobody holds a live lease; a newer owner's live lease is left alone. `release` deletes the
+ * row only while the caller's token holds it. A failing or unreachable server makes calls reject
+ * (within `timeoutMs`), which the receiver answers with 503 IDEMPOTENCY_STORE_UNAVAILABLE.
+ *
+ * @example
+ * ```ts
+ * import { createWebhookReceiver } from '@armalo-webhooks/core';
+ * import { createPostgresStore } from '@armalo-webhooks/postgres';
+ * import pg from 'pg';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2_000 });
+ * const store = createPostgresStore({ pool });
+ * await store.migrate();
+ * const webhooks = createWebhookReceiver({ secret: process.env.ARMALO_WEBHOOK_SECRET!, idempotency: { store } });
+ * ```
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const { pool } = options;
+  if (pool === null || typeof pool !== 'object' || typeof pool.query !== 'function') {
+    throw new TypeError('armalo-webhooks/postgres: `pool` must be a pg Pool');
+  }
+  const tableOption = options.table ?? DEFAULT_TABLE;
+  const table = parseTableName(tableOption);
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  if (!(timeoutMs > 0)) throw new RangeError('armalo-webhooks/postgres: `timeoutMs` must be a positive number');
+  const prepared = options.preparedStatements ?? true;
+  const sql = buildStatements(table, options.synchronousCommit ?? false);
+  listenForPoolErrors(pool, options.onPoolError);
+
+  function query(name: 'claim' | 'complete' | 'release' | 'prune', values: unknown[]) {
+    const config: PgQueryConfig = { text: sql[name], values };
+    if (prepared) config.name = `${sql.namePrefix}_${name}`;
+    return pool.query(config);
+  }
+
+  async function claim(key: string, leaseMs: number): Promise<Claim> {
+    const token = randomUUID();
+    const lease = milliseconds(leaseMs);
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const { rows } = await query('claim', [key, token, lease]);
+      const row = rows[0] as { status: Claim['status']; retry_after_ms: number | null } | undefined;
+      // No row: the key's row was committed by a concurrent claim after this statement's
+      // snapshot was taken, so it could not be read. The next statement sees it.
+      if (row === undefined) continue;
+      if (row.status === 'claimed') return { status: 'claimed', token };
+      if (row.status === 'duplicate') return { status: 'duplicate' };
+      const retryAfterMs = Number(row.retry_after_ms);
+      return retryAfterMs > 0 ? { status: 'in-flight', retryAfterMs } : { status: 'in-flight' };
+    }
+    // Still racing after several tries: someone holds the key right now.
+    return { status: 'in-flight' };
+  }
+
+  return {
+    table: table.sql,
+    claim(key, leaseMs) {
+      return withTimeout(claim(key, leaseMs), timeoutMs, 'claim');
+    },
+    async complete(key, token, retainMs) {
+      const retain = retainMs >= FOREVER_MS ? null : milliseconds(retainMs);
+      await withTimeout(query('complete', [key, token, retain]), timeoutMs, 'complete');
+    },
+    async release(key, token) {
+      await withTimeout(query('release', [key, token]), timeoutMs, 'release');
+    },
+    async migrate() {
+      // One simple-protocol query is one transaction: the advisory lock serializes processes
+      // migrating at once (CREATE ... IF NOT EXISTS alone can still fail on a concurrent create).
+      const lock = `SELECT pg_advisory_xact_lock(hashtext('armalo-webhooks:${table.sql.replaceAll("'", "''")}'));\n`;
+      await pool.query({ text: lock + migrationSql(tableOption) });
+    },
+    async prune(pruneOptions = {}) {
+      const batchSize = pruneOptions.batchSize ?? 10_000;
+      if (!Number.isInteger(batchSize) || batchSize < 1) {
+        throw new RangeError('armalo-webhooks/postgres: `batchSize` must be a positive integer');
+      }
+      let total = 0;
+      for (;;) {
+        const { rowCount } = await query('prune', [batchSize]);
+        total += rowCount ?? 0;
+        if ((rowCount ?? 0) < batchSize) return total;
+      }
+    },
+  };
+}
+
+/** Whole milliseconds, at least 1. */
+function milliseconds(ms: number): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms))
+    throw new RangeError(`armalo-webhooks/postgres: invalid duration ${ms}`);
+  return Math.max(1, Math.ceil(Math.min(ms, FOREVER_MS)));
+}

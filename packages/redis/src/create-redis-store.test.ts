@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { createRedisStore } from './create-redis-store.js';
+import { CLAIM, COMPLETE, RELEASE } from './scripts.js';
+
+/** A fake node-redis client answering every script with `reply`, recording the arguments. */
+function fakeClient(reply: unknown) {
+  const calls: string[][] = [];
+  const listeners: ((error: Error) => void)[] = [];
+  return {
+    calls,
+    listeners,
+    client: {
+      sendCommand: async (args: string[]) => {
+        calls.push(args);
+        return reply;
+      },
+      on: (_event: 'error', listener: (error: Error) => void) => listeners.push(listener),
+    },
+  };
+}
+
+describe('createRedisStore', () => {
+  it('maps script replies to claims', async () => {
+    expect(await createRedisStore({ client: fakeClient(-1).client }).claim('k', 1_000)).toEqual({
+      status: 'duplicate',
+    });
+    expect(await createRedisStore({ client: fakeClient(1234).client }).claim('k', 1_000)).toEqual({
+      status: 'in-flight',
+      retryAfterMs: 1234,
+    });
+    expect(await createRedisStore({ client: fakeClient(-2).client }).claim('k', 1_000)).toEqual({
+      status: 'in-flight',
+    });
+    const claim = await createRedisStore({ client: fakeClient(0).client }).claim('k', 1_000);
+    expect(claim.status).toBe('claimed');
+    await expect(createRedisStore({ client: fakeClient(-7).client }).claim('k', 1_000)).rejects.toThrow(
+      /unexpected claim reply/,
+    );
+  });
+
+  it('sends whole milliseconds, a fresh UUID token per claim, and "" for retention past a century', async () => {
+    const { client, calls } = fakeClient(0);
+    const store = createRedisStore({ client, keyPrefix: 'p:' });
+    const first = await store.claim('k', 1.2);
+    const second = await store.claim('k', 0);
+    if (first.status !== 'claimed' || second.status !== 'claimed') throw new Error('expected claims');
+    expect(first.token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first.token).not.toBe(second.token);
+    await store.complete('k', first.token, 5_000.5);
+    await store.complete('k', first.token, Number.POSITIVE_INFINITY);
+    await store.release('k', first.token);
+    expect(calls).toEqual([
+      ['EVALSHA', CLAIM.sha, '1', 'p:k', first.token, '2'],
+      ['EVALSHA', CLAIM.sha, '1', 'p:k', second.token, '1'],
+      ['EVALSHA', COMPLETE.sha, '1', 'p:k', first.token, '5001'],
+      ['EVALSHA', COMPLETE.sha, '1', 'p:k', first.token, ''],
+      ['EVALSHA', RELEASE.sha, '1', 'p:k', first.token],
+    ]);
+    await expect(store.claim('k', Number.NaN)).rejects.toThrow(RangeError);
+  });
+
+  it('listens for client errors unless told not to, and validates its options', () => {
+    const attached = fakeClient(0);
+    createRedisStore({ client: attached.client });
+    expect(attached.listeners).toHaveLength(1);
+    const declined = fakeClient(0);
+    createRedisStore({ client: declined.client, onClientError: false });
+    expect(declined.listeners).toHaveLength(0);
+    expect(() => createRedisStore({ client: fakeClient(0).client, timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => createRedisStore({ client: null as never })).toThrow(TypeError);
+  });
+});
