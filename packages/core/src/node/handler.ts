@@ -16,8 +16,11 @@ const CLOSE = { connection: 'close' } as const;
  */
 export function writeNodeResult(res: ServerResponse, result: WebhookResult): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
-  res.writeHead(result.status, result.headers);
-  res.end(JSON.stringify(result.body));
+  const text = JSON.stringify(result.body);
+  // An explicit length: after writeHead() Node no longer computes one, and would send the
+  // short JSON body chunked.
+  res.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /**

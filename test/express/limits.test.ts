@@ -1,0 +1,115 @@
+import type { Socket } from 'node:net';
+import { createWebhookReceiver } from '@armalo-webhooks/core';
+import { armaloWebhooks } from '@armalo-webhooks/express';
+import { describe, expect, it } from 'vitest';
+import {
+  closeServer,
+  delivery,
+  EXPRESS_VERSIONS,
+  eventually,
+  head,
+  listen,
+  rawClient,
+  WEBHOOK_SECRET,
+} from './helpers.js';
+
+const PATH = '/webhooks/armalo';
+const LIMIT = 1024;
+const TOO_LARGE = {
+  code: 'PAYLOAD_TOO_LARGE',
+  error: `Request body is larger than the ${LIMIT}-byte limit`,
+  details: { limit: LIMIT },
+};
+
+describe.each(EXPRESS_VERSIONS)('%s body limit and aborts (raw sockets)', (_version, express) => {
+  async function start() {
+    const calls: string[] = [];
+    const receiver = createWebhookReceiver({ secret: WEBHOOK_SECRET, maxBodyBytes: LIMIT });
+    receiver.onAny((event) => {
+      calls.push(event.event);
+    });
+    const app = express();
+    app.use(PATH, armaloWebhooks(receiver));
+    const { server, port } = await listen(app);
+    // Server-side sockets, to see when the server has noticed a client going away.
+    const serverSockets: Socket[] = [];
+    server.on('connection', (socket: Socket) => serverSockets.push(socket));
+    return { calls, server, port, serverSockets };
+  }
+
+  it('an oversized Content-Length gets 413 before any body byte is sent, and the connection is closed', async () => {
+    const { calls, server, port } = await start();
+    try {
+      const client = await rawClient(port);
+      const signed = delivery();
+      // Headers only: the body is never sent, so the answer cannot depend on reading it.
+      client.socket.write(head(PATH, { ...signed.headers, 'content-length': String(10 * 1024 * 1024) }));
+      const response = await client.response;
+      expect(response.status).toBe(413);
+      expect(response.body).toEqual(TOO_LARGE);
+      expect(response.headers.connection).toBe('close');
+      await client.closed;
+      expect(calls).toEqual([]);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('a chunked body gets 413 as soon as it crosses the limit, mid-stream, and the connection is not reused', async () => {
+    const { calls, server, port } = await start();
+    try {
+      const client = await rawClient(port);
+      const signed = delivery();
+      client.socket.write(head(PATH, { ...signed.headers, 'transfer-encoding': 'chunked' }));
+      const chunk = 'x'.repeat(300);
+      // 4 x 300 bytes crosses the 1024-byte limit; the terminating chunk is never sent.
+      for (let i = 0; i < 4; i++) client.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      const response = await client.response;
+      expect(response.status).toBe(413);
+      expect(response.body).toEqual(TOO_LARGE);
+      expect(response.headers.connection).toBe('close');
+      // Not poisoned: the server closes this connection instead of parsing the rest as a request.
+      await client.closed;
+
+      const next = await rawClient(port);
+      const fresh = delivery();
+      next.socket.write(head(PATH, { ...fresh.headers, 'content-length': String(fresh.bytes.length) }));
+      next.socket.write(fresh.bytes);
+      expect((await next.response).body).toEqual({ ok: true });
+      next.socket.destroy();
+      expect(calls).toEqual(['score.changed']);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('a client that destroys its socket mid-body runs no handler, and the same delivery sent next is processed', async () => {
+    const { calls, server, port, serverSockets } = await start();
+    try {
+      const signed = delivery();
+      const client = await rawClient(port);
+      client.socket.write(head(PATH, { ...signed.headers, 'content-length': String(signed.bytes.length) }));
+      client.socket.write(signed.bytes.subarray(0, Math.floor(signed.bytes.length / 2)));
+      await eventually(() => serverSockets.length === 1);
+      client.socket.destroy();
+      const [serverSide] = serverSockets;
+      // The server side sees a parse error (EOF mid-body) and then closes; wait for the close only.
+      if (serverSide && !serverSide.destroyed) await new Promise((resolve) => serverSide.once('close', resolve));
+      // Let the adapter observe the abort before the retry arrives.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(calls).toEqual([]);
+
+      const retry = await rawClient(port);
+      retry.socket.write(head(PATH, { ...signed.headers, 'content-length': String(signed.bytes.length) }));
+      retry.socket.write(signed.bytes);
+      // Processed (not a duplicate, not 409 DELIVERY_IN_PROGRESS): the aborted attempt claimed nothing.
+      const response = await retry.response;
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ ok: true });
+      retry.socket.destroy();
+      expect(calls).toEqual(['score.changed']);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
