@@ -1,0 +1,58 @@
+import { errorResult } from '@armalo-webhooks/core';
+import { handleNodeRequest, writeNodeResult } from '@armalo-webhooks/core/node';
+import type { NextApiRequest, NextApiResponse } from 'next';
+import { type ReceiverSource, resolveReceiver } from '../receiver-source.js';
+
+declare module '@armalo-webhooks/core' {
+  interface WebhookContextExtensions {
+    /** Set by `@armalo-webhooks/next/pages` API routes (Pages Router). */
+    nextApi?: { req: NextApiRequest; res: NextApiResponse };
+  }
+}
+
+/** Names the one fix, since this only happens when the route's `config` is missing or not seen. */
+const BODY_PARSER_MESSAGE =
+  'Next.js already parsed this request body (req.body is set), so the signed bytes are gone. ' +
+  'Add `export const config = { api: { bodyParser: false } };` to this API route file itself, ' +
+  'as an object literal (Next.js reads it statically at build time; a re-exported, imported or computed config does not apply).';
+
+/**
+ * A Pages Router API route handler: `(req, res) => Promise<void>`.
+ *
+ * @example
+ * ```ts
+ * const handler: ApiHandler = createApiHandler(webhooks);
+ * ```
+ */
+export type ApiHandler = (req: NextApiRequest, res: NextApiResponse) => Promise<void>;
+
+/**
+ * The default export of a Pages Router API route (`pages/api/...`), Node.js runtime. The route
+ * must turn off Next's body parser with a literal `config` in the same file; when it has not,
+ * `req.body` is already parsed and the handler answers 500 `RAW_BODY_UNAVAILABLE` naming that fix
+ * (it never re-serializes the parsed body, which would not reproduce the signed bytes).
+ *
+ * @example
+ * ```ts
+ * // pages/api/webhooks/armalo.ts
+ * import { createApiHandler } from '@armalo-webhooks/next/pages';
+ * import { createWebhooks } from '@/lib/webhooks';
+ *
+ * export const config = { api: { bodyParser: false } };
+ * export default createApiHandler(createWebhooks);
+ * ```
+ */
+export function createApiHandler(receiver: ReceiverSource): ApiHandler {
+  const getReceiver = resolveReceiver(receiver);
+  return async (req, res) => {
+    const active = getReceiver();
+    if (active === undefined) return writeNodeResult(res, errorResult('INTERNAL_ERROR'));
+    const refused = active.checkRequest({ method: req.method ?? 'GET', headers: req.headers });
+    if (refused !== undefined) return writeNodeResult(res, refused);
+    // Next's parser has drained the stream by now; reading it would find nothing (or wait forever).
+    if (req.body !== undefined) {
+      return writeNodeResult(res, active.errorResult('RAW_BODY_UNAVAILABLE', { message: BODY_PARSER_MESSAGE }));
+    }
+    await handleNodeRequest(active, req, res, { context: { nextApi: { req, res } } });
+  };
+}

@@ -1,0 +1,2 @@
+export type { ReceiverSource } from '../receiver-source.js';
+export { type ApiHandler, createApiHandler } from './api-handler.js';

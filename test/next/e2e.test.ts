@@ -1,0 +1,251 @@
+/**
+ * End to end: `next build` of examples/next, then `next start` on 127.0.0.1, then the shared
+ * conformance table over real HTTP to the App Router route on Node.js, the App Router route on
+ * Edge, and the Pages Router route.
+ *
+ * The table normally builds a fresh receiver per row (`createFixture(setup)`); a built app has
+ * one receiver per route, created by examples/next/lib/webhooks.ts with default options (secret
+ * from ARMALO_WEBHOOK_SECRET, memory idempotency store, 1 MiB limit). So this suite sends the rows
+ * whose setup is 'default', with the same expectations (status, code, body, headers, no secret or
+ * signature echoed). Rows needing another setup (secret rotation, a small limit, a failing or
+ * unavailable store, a user schema, unknownEvents: 'reject') are filtered out here and run
+ * in process by app-router.test.ts and pages-router.test.ts; the size limit is still exercised
+ * over HTTP below, against the default 1 MiB.
+ *
+ * Handler calls are checked too: the example's onAny/onUnknown handlers print one line per call
+ * (`armalo-webhook route=<id> handled=<event>`) and the suite reads them from the server output.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConformanceCase, conformanceCases } from '../conformance/cases.js';
+import { OTHER_SECRET, PREVIOUS_SECRET, SECRET } from '../conformance/fixture.js';
+import { sendHttp } from '../conformance/run.js';
+import { buildExample, EXAMPLE_DIR, postChunked, type RunningApp, startExample, stop } from './next-app.js';
+
+interface Route {
+  name: string;
+  path: string;
+  /** The id the example's handlers print. */
+  id: string;
+  /**
+   * Where the "body already parsed" row goes. Only the Pages Router has a framework parser in
+   * front of the handler (a route without `bodyParser: false`); Next never reads an App Router
+   * Request before the route handler, so there only user code could (app-router.test.ts).
+   */
+  parsed?: { path: string; id: string };
+  /**
+   * Whether the route sees the body as it arrives. Under `next start`, Next's local Edge runtime
+   * hands an Edge function its request only once the whole body has been received (observed with
+   * Next 16.4: a paused upload gets no answer), so there the limit can only act on a complete body.
+   */
+  streamsBody: boolean;
+}
+
+const ROUTES: Route[] = [
+  { name: 'App Router, Node.js runtime', path: '/api/webhooks/armalo', id: 'app-node', streamsBody: true },
+  { name: 'App Router, Edge runtime', path: '/api/webhooks/armalo-edge', id: 'app-edge', streamsBody: false },
+  {
+    name: 'Pages Router',
+    path: '/api/webhooks/armalo-pages',
+    id: 'pages',
+    parsed: { path: '/api/webhooks/forgot-body-parser-config', id: 'pages-misconfigured' },
+    streamsBody: true,
+  },
+];
+
+const LIMIT = 1024 * 1024;
+const DEFAULT_CASES = conformanceCases.filter((c) => c.setup === 'default');
+const SECRETS = [SECRET, PREVIOUS_SECRET, OTHER_SECRET];
+const sent: string[] = [];
+let app: RunningApp | undefined;
+let buildOutput: string[] = [];
+const suiteStart = performance.now();
+
+beforeAll(async () => {
+  const build = await buildExample();
+  buildOutput = build.output;
+  app = await startExample({ ARMALO_WEBHOOK_SECRET: SECRET });
+  console.info(`next e2e: next build ${(build.ms / 1000).toFixed(1)} s, next start ${(app.ms / 1000).toFixed(1)} s`);
+}, 300_000);
+
+afterAll(async () => {
+  if (app) await stop(app.child);
+  console.info(`next e2e: wall time ${((performance.now() - suiteStart) / 1000).toFixed(1)} s`);
+});
+
+function running(): RunningApp {
+  if (app === undefined) throw new Error('the app did not start');
+  return app;
+}
+
+function callsOf(id: string, from: number): string[] {
+  const prefix = `armalo-webhook route=${id} handled=`;
+  return running()
+    .output.slice(from)
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => line.slice(prefix.length));
+}
+
+/** Handlers print before the response is written; give the pipe a moment to be read. */
+async function waitForCalls(id: string, from: number, count: number): Promise<string[]> {
+  const deadline = Date.now() + 3000;
+  while (callsOf(id, from).length < count && Date.now() < deadline) await sleep(10);
+  await sleep(25);
+  return callsOf(id, from);
+}
+
+/** A signed 2 MiB delivery: twice the default limit. */
+function oversizedBody(): Buffer {
+  const delivery = createSignedDelivery('monitoring.alert', { padding: 'x'.repeat(2 * LIMIT) }, { secret: SECRET });
+  sent.push(delivery.signature);
+  return Buffer.from(delivery.body);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function runCase(route: Route, testCase: ConformanceCase): Promise<void> {
+  const target = testCase.bodyAlreadyParsed ? route.parsed : route;
+  if (target === undefined) throw new Error('row not applicable to this route');
+  // Rows build their bodies with the current time in milliseconds; keep two rows from ever
+  // sending identical bytes, which the route's store would rightly answer as a duplicate.
+  await sleep(2);
+  const from = running().output.length;
+  const signatures: string[] = [];
+  for (const [index, step] of testCase.steps.entries()) {
+    const request = step.request();
+    const signature = request.headers['x-armalo-signature'];
+    if (signature) {
+      signatures.push(signature.trim().toLowerCase());
+      sent.push(signature.trim().toLowerCase());
+    }
+    const response = await sendHttp(`${running().baseUrl}${target.path}`, request);
+    const where = `step ${index + 1}: ${response.status} ${JSON.stringify(response.body)}`;
+    expect(response.status, where).toBe(step.expect.status);
+    expect(response.headers['content-type'], where).toMatch(/^application\/json/);
+    if (step.expect.code === undefined) {
+      expect(response.body, where).toEqual(step.expect.body);
+    } else {
+      const body = response.body as { error?: unknown; code?: unknown };
+      expect(body.code, where).toBe(step.expect.code);
+      expect(typeof body.error, where).toBe('string');
+    }
+    for (const [header, value] of Object.entries(step.expect.headers ?? {})) {
+      expect(response.headers[header], `${where} header ${header}`).toBe(value);
+    }
+    const text = JSON.stringify(response.body).toLowerCase();
+    for (const secret of SECRETS) expect(text).not.toContain(secret.toLowerCase());
+    for (const sig of signatures) expect(text).not.toContain(sig);
+  }
+  expect(await waitForCalls(target.id, from, testCase.calls.length)).toEqual(testCase.calls);
+}
+
+describe('next build output', () => {
+  it('builds the Edge route as an Edge function and the other routes for Node.js', () => {
+    const manifest = JSON.parse(readFileSync(join(EXAMPLE_DIR, '.next/server/middleware-manifest.json'), 'utf8')) as {
+      functions: Record<string, { files: string[] }>;
+    };
+    expect(Object.keys(manifest.functions)).toEqual(['/api/webhooks/armalo-edge/route']);
+    const appPaths = JSON.parse(readFileSync(join(EXAMPLE_DIR, '.next/server/app-paths-manifest.json'), 'utf8'));
+    expect(appPaths).toHaveProperty(['/api/webhooks/armalo/route']);
+    expect(appPaths).toHaveProperty(['/api/webhooks/armalo-edge/route']);
+    const pages = JSON.parse(readFileSync(join(EXAMPLE_DIR, '.next/server/pages-manifest.json'), 'utf8'));
+    expect(pages).toHaveProperty(['/api/webhooks/armalo-pages']);
+    expect(buildOutput.join('\n')).toMatch(/\/api\/webhooks\/armalo-edge/);
+  });
+
+  it('bundles the Web Crypto backend into the Edge function and nothing Node-only of ours', () => {
+    const manifest = JSON.parse(readFileSync(join(EXAMPLE_DIR, '.next/server/middleware-manifest.json'), 'utf8'));
+    const files: string[] = manifest.functions['/api/webhooks/armalo-edge/route'].files;
+    const chunks = files.filter((file) => file.startsWith('server/edge/'));
+    expect(chunks.length).toBeGreaterThan(0);
+    const code = chunks.map((file) => readFileSync(join(EXAMPLE_DIR, '.next', file), 'utf8')).join('\n');
+    // Next's Edge runtime itself provides node:async_hooks and node:buffer; nothing else may appear.
+    const nodeModules = new Set(code.match(/\bnode:[a-z_/]+/g) ?? []);
+    for (const name of nodeModules) expect(['node:async_hooks', 'node:buffer']).toContain(name);
+    expect(code).toContain('crypto.subtle');
+    expect(code).not.toMatch(/createHmac|timingSafeEqual|createSecretKey/);
+    // The source maps name every module in the function: ours must be the Edge-safe ones.
+    const sources = readdirSync(join(EXAMPLE_DIR, '.next/server/edge/chunks'))
+      .filter((file) => chunks.some((chunk) => chunk.endsWith(file.replace(/\.map$/, ''))) && file.endsWith('.map'))
+      .flatMap((file) => {
+        const map = JSON.parse(readFileSync(join(EXAMPLE_DIR, '.next/server/edge/chunks', file), 'utf8'));
+        return (map.sources ?? []) as string[];
+      })
+      .filter((source) => source.includes('packages/'));
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/packages\/core\/src\/crypto\/web\.ts$/),
+        expect.stringMatching(/packages\/core\/src\/fetch\/read-body\.ts$/),
+        expect.stringMatching(/packages\/next\/src\/route-handler\.ts$/),
+      ]),
+    );
+    for (const source of sources) {
+      expect(source).not.toMatch(/crypto\/node|core\/src\/node\/|core\/src\/testing\/|next\/src\/pages\//);
+    }
+  });
+});
+
+for (const route of ROUTES) {
+  const cases = DEFAULT_CASES.filter((c) => !c.bodyAlreadyParsed || route.parsed !== undefined);
+  describe(`next start e2e: ${route.name} (${route.path})`, () => {
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
+      await runCase(route, testCase);
+    });
+
+    if (route.streamsBody) {
+      it('answers 413 as soon as a chunked body crosses 1 MiB, before the body has ended', async () => {
+        const from = running().output.length;
+        // Exactly one byte past the limit, then the client waits without ending the body: an
+        // answer can only come from a server that enforces the limit while reading. Sending no
+        // more than that also means the server has read everything sent when it closes, so the
+        // answer cannot be lost to a reset connection.
+        const answer = await postChunked(`${running().baseUrl}${route.path}`, oversizedBody().subarray(0, LIMIT + 1), {
+          end: false,
+        });
+        expect(answer.status).toBe(413);
+        expect(answer.headers.connection).toBe('close');
+        expect(answer.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { limit: LIMIT } });
+        expect(await waitForCalls(route.id, from, 0)).toEqual([]);
+      });
+    } else {
+      it('answers 413 to a chunked body over 1 MiB', async () => {
+        const from = running().output.length;
+        const answer = await postChunked(`${running().baseUrl}${route.path}`, oversizedBody(), { end: true });
+        expect(answer.status).toBe(413);
+        expect(answer.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { limit: LIMIT } });
+        expect(await waitForCalls(route.id, from, 0)).toEqual([]);
+      });
+    }
+  });
+}
+
+describe('next start e2e: Pages Router route without bodyParser: false', () => {
+  it('answers RAW_BODY_UNAVAILABLE with the message naming the config fix, and runs no handler', async () => {
+    const delivery = createSignedDelivery('eval.completed', sampleData('eval.completed'), { secret: SECRET });
+    sent.push(delivery.signature);
+    const from = running().output.length;
+    const answer = await sendHttp(`${running().baseUrl}/api/webhooks/forgot-body-parser-config`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: Buffer.from(delivery.body),
+    });
+    expect(answer.status).toBe(500);
+    const body = answer.body as { code: string; error: string };
+    expect(body.code).toBe('RAW_BODY_UNAVAILABLE');
+    expect(body.error).toContain('export const config = { api: { bodyParser: false } };');
+    expect(await waitForCalls('pages-misconfigured', from, 0)).toEqual([]);
+  });
+});
+
+describe('next start output', () => {
+  it('never contains the secret or a received signature', () => {
+    expect(sent.length).toBeGreaterThan(50);
+    const output = running().output.join('\n').toLowerCase();
+    for (const secret of SECRETS) expect(output).not.toContain(secret.toLowerCase());
+    for (const signature of sent) expect(output).not.toContain(signature);
+  });
+});
