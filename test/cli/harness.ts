@@ -26,7 +26,8 @@ export interface RunOptions {
  * process). The caller's ARMALO_WEBHOOK_SECRET never leaks in: each test says which secret it uses.
  */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...options.env };
+  // Next's types make NODE_ENV required on ProcessEnv; the CLI child must not inherit one.
+  const env = { PATH: process.env.PATH ?? '', ...options.env } as unknown as NodeJS.ProcessEnv;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env,

@@ -1,0 +1,224 @@
+// Side-by-side HTTP benchmark: armaloWebhooksPlugin against a hand-rolled Fastify route (a
+// parseAs: 'buffer' content-type parser + createHmac/timingSafeEqual + JSON.parse).
+//
+//   node bench/src/http-fastify.js          # 10 connections x 10 s per run, A B C A B C (2 rounds)
+//   node bench/src/http-fastify.js --quick  # 10 connections x 3 s per run, 1 round
+//
+// Each variant is its own child process (one Fastify 5 app on 127.0.0.1), so the load generator
+// never shares an event loop with a server. Runs are interleaved so that noise from other work on
+// the machine lands on every variant alike. Every answer must be a 200, or the run is refused.
+import { fork } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SECRET = 'whsec_bench_secret';
+const PATH = '/webhooks/armalo';
+const GROUP = 'http fastify';
+const BASELINE = 'hand-rolled';
+const PLUGIN = 'armaloWebhooksPlugin';
+const self = fileURLToPath(import.meta.url);
+
+const VARIANTS = {
+  [BASELINE]: "fastify route: parseAs 'buffer' parser + createHmac + timingSafeEqual + JSON.parse",
+  [PLUGIN]: 'armaloWebhooksPlugin, idempotency off: every request runs the handler',
+  [`${PLUGIN}+dedup`]: 'armaloWebhooksPlugin, default in-memory idempotency: repeats answer duplicate',
+};
+
+/** The delivery every request sends: the documented score.changed sample, signed. */
+function signedDelivery() {
+  const body = JSON.stringify({
+    event: 'score.changed',
+    timestamp: new Date().toISOString(),
+    data: {
+      agentId: 'YOUR_AGENT_ID',
+      compositeScore: 862,
+      certificationTier: 'gold',
+      previousScore: 847,
+      dimensions: {
+        accuracy: 0.93,
+        reliability: 0.96,
+        latency: 0.84,
+        safety: 0.97,
+        costEfficiency: 0.79,
+        security: 0.88,
+      },
+    },
+  });
+  const signature = createHmac('sha256', SECRET).update(body).digest('hex');
+  return { body, headers: { 'content-type': 'application/json', 'x-armalo-signature': signature } };
+}
+
+async function createApp(variant) {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  let handled = 0;
+  if (variant === BASELINE) {
+    const key = Buffer.from(SECRET);
+    // Encapsulated, as a careful hand-written route would be, so the rest of the app keeps JSON parsing.
+    await app.register(async (scope) => {
+      scope.addContentTypeParser(
+        'application/json',
+        { parseAs: 'buffer', bodyLimit: 1024 * 1024 },
+        (_req, body, done) => done(null, body),
+      );
+      scope.post(PATH, async (request, reply) => {
+        const given = Buffer.from(String(request.headers['x-armalo-signature'] ?? ''), 'hex');
+        const expected = createHmac('sha256', key).update(request.body).digest();
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return reply.code(401).send({ error: 'Invalid signature' });
+        }
+        const event = JSON.parse(request.body.toString('utf8'));
+        if (event.event === 'score.changed') handled++;
+        return { ok: true };
+      });
+    });
+  } else {
+    const { createWebhookReceiver } = await import('@armalo-webhooks/core');
+    const { armaloWebhooksPlugin } = await import('@armalo-webhooks/fastify');
+    const webhooks = createWebhookReceiver({
+      secret: SECRET,
+      ...(variant === PLUGIN ? { idempotency: false } : {}),
+    });
+    webhooks.on('score.changed', () => {
+      handled++;
+    });
+    await app.register(armaloWebhooksPlugin, { receiver: webhooks, path: PATH });
+  }
+  return { app, handled: () => handled };
+}
+
+/** Child mode: serve one variant and report the port to the parent. */
+async function serve(variant) {
+  const { app, handled } = await createApp(variant);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.send?.({ port: app.server.address().port });
+  // The parent asks how many deliveries reached a handler (to check the handlers really ran) and
+  // how much CPU this process has used (CPU per request holds up better than req/s on a busy machine).
+  process.on('message', (message) => {
+    const { user, system } = process.cpuUsage();
+    if (message === 'stats') process.send?.({ handled: handled(), cpuUs: user + system });
+  });
+  process.on('disconnect', () => app.close().then(() => process.exit(0)));
+}
+
+async function startServer(variant) {
+  const child = fork(self, ['--serve', variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [message] = await once(child, 'message');
+  return { child, url: `http://127.0.0.1:${message.port}${PATH}` };
+}
+
+async function stats(server) {
+  server.child.send('stats');
+  const [message] = await once(server.child, 'message');
+  return message;
+}
+
+async function load(url, delivery, seconds, connections) {
+  const { default: autocannon } = await import('autocannon');
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+    connections,
+    duration: seconds,
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return {
+    rps: result.requests.average,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs the comparison. Returns the rows for the bench runner (median req/s per variant, ratios
+ * against the hand-rolled route from the same interleaved run) plus every individual run.
+ */
+export async function runFastifyBench({ quick = false, log = console.log } = {}) {
+  const seconds = quick ? 3 : 10;
+  const rounds = quick ? 1 : 2;
+  const connections = 10;
+  const delivery = signedDelivery();
+  const names = Object.keys(VARIANTS);
+  const servers = {};
+  try {
+    for (const name of names) servers[name] = await startServer(name);
+    for (const name of names) {
+      const check = await fetch(servers[name].url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+      const text = await check.text();
+      if (check.status !== 200) throw new Error(`${name} answered ${check.status} ${text}`);
+      await load(servers[name].url, delivery, 1, connections); // warm-up, not recorded
+    }
+    const runs = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const name of names) {
+        const before = await stats(servers[name]);
+        const run = await load(servers[name].url, delivery, seconds, connections);
+        const after = await stats(servers[name]);
+        const cpuUsPerRequest = (after.cpuUs - before.cpuUs) / run.requests;
+        runs.push({ round, variant: name, ...run, cpuUsPerRequest });
+        log(
+          `round ${round} ${name.padEnd(26)} ${run.rps.toFixed(0).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  server CPU ${cpuUsPerRequest.toFixed(1)} µs/req`,
+        );
+      }
+    }
+    const handled = {};
+    for (const name of names) {
+      handled[name] = (await stats(servers[name])).handled;
+      if (!(handled[name] > 0)) throw new Error(`${name}: no delivery reached a handler`);
+    }
+    const samples = Object.fromEntries(names.map((n) => [n, runs.filter((r) => r.variant === n).map((r) => r.rps)]));
+    const value = Object.fromEntries(names.map((n) => [n, median(samples[n])]));
+    const medianOf = (name, field) => median(runs.filter((r) => r.variant === name).map((r) => r[field]));
+    const p99 = Object.fromEntries(names.map((n) => [n, medianOf(n, 'p99')]));
+    const cpu = Object.fromEntries(names.map((n) => [n, medianOf(n, 'cpuUsPerRequest')]));
+    const note = `loopback, ${connections} connections x ${seconds} s, ${rounds} round(s) interleaved`;
+    const rows = names.map((name) => ({
+      group: GROUP,
+      name,
+      value: value[name],
+      unit: 'req/s',
+      better: 'higher',
+      p99: p99[name],
+      cpuUsPerRequest: cpu[name],
+      samples: samples[name],
+      note: `${VARIANTS[name]}; ${note}`,
+      ...(name === BASELINE
+        ? {}
+        : {
+            baseline: BASELINE,
+            ratio: value[name] / value[BASELINE],
+            ...(name === PLUGIN ? { target: '>= 0.95' } : {}),
+          }),
+    }));
+    log(`\n${note}`);
+    for (const row of rows) {
+      const ratio = row.ratio === undefined ? 'baseline     ' : `ratio ${row.ratio.toFixed(3)}x`;
+      const cpuRatio = (cpu[BASELINE] / row.cpuUsPerRequest).toFixed(3);
+      log(
+        `${row.name.padEnd(26)} median ${row.value.toFixed(0).padStart(7)} req/s  ${ratio}  server CPU ${row.cpuUsPerRequest.toFixed(1)} µs/req (CPU ratio ${cpuRatio}x)`,
+      );
+    }
+    for (const name of names) log(`  ${name}: ${VARIANTS[name]}`);
+    return { rows, runs, handled, connections, seconds, rounds };
+  } finally {
+    for (const { child } of Object.values(servers)) child.disconnect();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const serveAt = process.argv.indexOf('--serve');
+  if (serveAt !== -1) await serve(process.argv[serveAt + 1]);
+  else await runFastifyBench({ quick: process.argv.includes('--quick') });
+}

@@ -1,0 +1,3 @@
+export type { FastifyContext, FastifyReplyView } from './context.js';
+export type { ArmaloWebhooksPluginOptions } from './options.js';
+export { armaloWebhooksPlugin } from './plugin.js';
