@@ -2,6 +2,7 @@ import backend from '#crypto';
 import { decodeUtf8, type RawBody, toBytes } from './bytes.js';
 import { EVENT_CATALOG, isCatalogEventName } from './catalog.js';
 import type { MaybePromise } from './crypto/types.js';
+import { parseEnvelope } from './envelope.js';
 import { WebhookError, type WebhookErrorCode } from './errors.js';
 import type {
   DataMap,
@@ -17,12 +18,12 @@ import type {
 } from './event-types.js';
 import { getHeader, getSingleHeader, type HeadersInput } from './headers.js';
 import type { IdempotencyStore } from './idempotency.js';
-import { createMemoryStore } from './memory-store.js';
+import { createMemoryStore, synchronousOps } from './memory-store.js';
 import { DEFAULTS, type ErrorInfo, type WebhookLogger, type WebhookReceiverOptions } from './receiver-options.js';
 import { checkRequestHeaders, payloadTooLarge } from './request-checks.js';
 import { type ErrorResultOptions, errorResult, type ResultMeta, successResult, type WebhookResult } from './result.js';
 import { Router } from './router.js';
-import { envelopeSchema, eventDataSchemas, type UnknownData, unknownDataSchema } from './schemas.js';
+import { eventDataSchemas, type UnknownData, unknownDataSchema } from './schemas.js';
 import { normalizeSecrets, parseSignatureHeader, SIGNATURE_HEADER } from './signature.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
@@ -103,6 +104,8 @@ export interface WebhookReceiver<S extends SchemaMap = Record<never, never>> {
 
 type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
 
+type DataCheck = { ok: true; value: unknown } | { ok: false; issues: { path: string; message: string }[] };
+
 /**
  * Creates a receiver. One receiver per webhook secret (per Armalo account).
  *
@@ -163,21 +166,23 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     }
   }
 
-  /** Step 5: the event's own schema; a user schema wins over the catalog's. */
-  async function validateData(
-    name: string,
-    data: UnknownData,
-  ): Promise<{ ok: true; value: unknown } | { ok: false; issues: { path: string; message: string }[] }> {
+  /**
+   * Step 5: the event's own schema; a user schema wins over the catalog's. Synchronous for the
+   * catalog's schemas, so a delivery does not pay for a promise and a microtask it does not need.
+   */
+  function validateData(name: string, data: UnknownData): DataCheck | Promise<DataCheck> {
     const schema = Object.hasOwn(userSchemas, name) ? userSchemas[name] : undefined;
-    if (schema !== undefined) {
-      const result = await schema['~standard'].validate(data);
-      return result.issues ? { ok: false, issues: formatIssues(result.issues) } : { ok: true, value: result.value };
-    }
+    if (schema !== undefined) return validateWithUserSchema(schema, data);
     const builtin = eventDataSchemas[name as keyof typeof eventDataSchemas];
     // The envelope schema has already checked that data is an object; nothing more to check.
     if (builtin === unknownDataSchema) return { ok: true, value: data };
     const result = builtin.safeParse(data);
     return result.success ? { ok: true, value: result.data } : { ok: false, issues: formatIssues(result.error.issues) };
+  }
+
+  async function validateWithUserSchema(schema: StandardSchemaV1, data: UnknownData): Promise<DataCheck> {
+    const result = await schema['~standard'].validate(data);
+    return result.issues ? { ok: false, issues: formatIssues(result.issues) } : { ok: true, value: result.value };
   }
 
   /** Steps 6 and 7: claim, dispatch in order, then complete or release. */
@@ -195,13 +200,20 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     let token: string | undefined;
     if (store !== undefined) {
       try {
-        key = keyOf ? await keyOf(event, bytes) : await backend.sha256Hex(bytes);
+        // No await on a key that is already a string: each one is a microtask per delivery.
+        const derived = keyOf ? keyOf(event, bytes) : backend.sha256Hex(bytes);
+        key = typeof derived === 'string' ? derived : await derived;
         meta.idempotencyKey = key;
         const claimKey = key;
-        const claim = await bounded(store.claim(claimKey, leaseMs), storeTimeoutMs, (late) => {
-          // We answered 503 and ran nothing: give back a claim that arrived after all.
-          if (late.status === 'claimed') store.release(claimKey, late.token).catch(() => {});
-        });
+        // The memory store is called directly: no promise, timer race or microtask to pay for.
+        const direct = synchronousOps(store);
+        const claim =
+          direct !== undefined
+            ? direct.claim(claimKey, leaseMs)
+            : await bounded(store.claim(claimKey, leaseMs), storeTimeoutMs, (late) => {
+                // We answered 503 and ran nothing: give back a claim that arrived after all.
+                if (late.status === 'claimed') store.release(claimKey, late.token).catch(() => {});
+              });
         if (claim.status === 'duplicate') {
           meta.duplicate = true;
           return successResult(true, meta);
@@ -227,11 +239,16 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
 
     const ctx = createContext(input, bytes, key, secretIndex, now);
     try {
-      for (const handler of handlers) await handler(event, ctx);
+      for (const handler of handlers) {
+        const returned = handler(event, ctx);
+        // Awaiting a plain return value would still cost a microtask per handler.
+        if (isThenable(returned)) await returned;
+      }
     } catch (cause) {
       const error = new WebhookError('HANDLER_FAILED', { cause });
       if (key !== undefined && token !== undefined) {
-        await settle(() => bounded((store as IdempotencyStore).release(key, token), storeTimeoutMs), event.event, key);
+        const released = settle('release', key, token, 0, event.event);
+        if (released !== undefined) await released;
       }
       await report(error, { event: event.event, ...(key === undefined ? {} : { idempotencyKey: key }) });
       return fail('HANDLER_FAILED', { ...meta, error });
@@ -241,22 +258,46 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
       // Keep the key until the timestamp leaves the replay window (plus the clock-skew allowance):
       // from then on the window rejects a replay, so nothing older needs remembering.
       const retainMs = tolerance ? Math.max(timestampMs + pastMs - now, 0) + futureMs : fixedRetainMs;
-      await settle(
-        () => bounded((store as IdempotencyStore).complete(key, token, retainMs), storeTimeoutMs),
-        event.event,
-        key,
-      );
+      const completed = settle('complete', key, token, retainMs, event.event);
+      if (completed !== undefined) await completed;
     }
     return successResult(false, meta);
   }
 
-  /** complete/release failures are reported, never turned into a different answer. */
-  async function settle(action: () => Promise<void>, event: string, key: string): Promise<void> {
+  /**
+   * Completes or releases a claimed key. Failures are reported, never turned into a different
+   * answer. Returns `undefined` when nothing is left to wait for (the memory store, called directly).
+   */
+  function settle(
+    action: 'complete' | 'release',
+    key: string,
+    token: string,
+    retainMs: number,
+    event: string,
+  ): Promise<void> | undefined {
+    const failed = (cause: unknown) =>
+      report(new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause }), { event, idempotencyKey: key });
+    const idempotencyStore = store as IdempotencyStore;
+    const direct = synchronousOps(idempotencyStore);
     try {
-      await action();
+      if (direct !== undefined) {
+        if (action === 'complete') direct.complete(key, token, retainMs);
+        else direct.release(key, token);
+        return undefined;
+      }
+      const pending =
+        action === 'complete' ? idempotencyStore.complete(key, token, retainMs) : idempotencyStore.release(key, token);
+      return bounded(pending, storeTimeoutMs).then(undefined, failed);
     } catch (cause) {
-      await report(new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause }), { event, idempotencyKey: key });
+      return failed(cause);
     }
+  }
+
+  /** A bug or a broken input object (say, rawBody of the wrong type): still an answer, never a throw. */
+  async function internalError(cause: unknown): Promise<WebhookResult> {
+    const error = new WebhookError('INTERNAL_ERROR', { cause });
+    await report(error, {});
+    return fail('INTERNAL_ERROR', { error });
   }
 
   async function pipeline(input: ReceiveInput): Promise<WebhookResult> {
@@ -285,7 +326,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     } catch {
       return fail('INVALID_JSON', meta);
     }
-    const parsed = envelopeSchema.safeParse(json);
+    const parsed = parseEnvelope(json);
     if (!parsed.success) {
       return fail('INVALID_ENVELOPE', meta, { details: { issues: formatIssues(parsed.error.issues) } });
     }
@@ -301,7 +342,8 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     // Step 5: event lookup and data validation.
     let handlers: readonly AnyHandler[];
     if (isKnown(envelope.event)) {
-      const data = await validateData(envelope.event, envelope.data);
+      let data = validateData(envelope.event, envelope.data);
+      if (data instanceof Promise) data = await data;
       if (!data.ok)
         return fail('INVALID_EVENT_DATA', meta, { details: { event: clip(envelope.event), issues: data.issues } });
       envelope.data = data.value as UnknownData;
@@ -329,15 +371,9 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
       router.addUnknown(handler as AnyHandler);
       return receiver;
     },
-    async receive(input) {
-      try {
-        return await pipeline(input);
-      } catch (cause) {
-        // A bug or a broken input object (say, rawBody of the wrong type): still an answer, never a throw.
-        const error = new WebhookError('INTERNAL_ERROR', { cause });
-        await report(error, {});
-        return fail('INTERNAL_ERROR', { error });
-      }
+    receive(input) {
+      // One async layer fewer than `try { return await pipeline(input) }`, same answers.
+      return pipeline(input).catch(internalError);
     },
     checkRequest(input) {
       return checkRequestHeaders(input.method, input.headers, maxBodyBytes);
@@ -379,8 +415,7 @@ function createContext(
   now: number,
 ): WebhookContext {
   const { headers } = input;
-  return {
-    ...input.context,
+  const own = {
     idempotencyKey,
     secretIndex,
     receivedAt: new Date(now),
@@ -388,6 +423,9 @@ function createContext(
     header: (name: string) => getSingleHeader(headers, name.toLowerCase()),
     rawBody,
   };
+  // Not `{ ...input.context, idempotencyKey, … }`: V8 builds a literal that follows a spread on a
+  // slow path, measured at ~8 µs per delivery against ~0.2 µs for this. Core's fields still win.
+  return input.context === undefined ? own : Object.assign({}, input.context, own);
 }
 
 function formatIssues(
@@ -414,6 +452,8 @@ function clip(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+const RESOLVED = Promise.resolve();
+
 /**
  * Settles as `promise` does, or rejects once `ms` have passed, so a store that never answers
  * cannot hang a delivery. `onLate` receives a value that arrives after the timeout.
@@ -423,10 +463,8 @@ function bounded<T>(promise: Promise<T>, ms: number, onLate?: (value: T) => void
   if (ms > 2_147_483_647) return promise;
   return new Promise<T>((resolve, reject) => {
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`idempotency store did not answer within ${ms} ms`));
-    }, ms);
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     // Promise.resolve: a store that returns a plain value instead of a promise still works.
     Promise.resolve(promise).then(
       (value) => {
@@ -437,18 +475,40 @@ function bounded<T>(promise: Promise<T>, ms: number, onLate?: (value: T) => void
             // Best effort: the delivery was already answered.
           }
         } else {
-          clearTimeout(timer);
+          settled = true;
+          if (timer !== undefined) clearTimeout(timer);
           resolve(value);
         }
       },
       (error: unknown) => {
         if (!timedOut) {
-          clearTimeout(timer);
+          settled = true;
+          if (timer !== undefined) clearTimeout(timer);
           reject(error);
         }
       },
     );
+    // The clock starts one microtask later, and only if the store has not answered by then. A
+    // promise that is already settled (the memory store, most mocks) has its reaction above queued
+    // first, so it never pays for a timer: a setTimeout + clearTimeout pair per store call cost
+    // about 0.8 µs each (bench: receive 300 B, memory store). A resolved promise's then() rather
+    // than queueMicrotask(), which creates an AsyncResource per call.
+    RESOLVED.then(() => {
+      if (settled) return;
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`idempotency store did not answer within ${ms} ms`));
+      }, ms);
+    });
   });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function positive(name: string, value: number, allowInfinity = false): number {

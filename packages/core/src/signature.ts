@@ -146,14 +146,18 @@ export async function verifyWebhookSignature(
 // and preparing a key costs more than verifying a small body.
 let lastSecretKey: string | undefined;
 let lastVerifier: Verifier | undefined;
+let lastSecretString: string | undefined;
 
 function cachedVerifier(secret: string | readonly string[]): Verifier {
+  // The usual call passes the same secret string every time: no key to build or compare.
+  if (typeof secret === 'string' && secret === lastSecretString && lastVerifier !== undefined) return lastVerifier;
   // Unambiguous: a joined list could equal a single secret that contains the separator, and then
   // the cached verifier would accept signatures under the wrong secrets.
   const cacheKey = typeof secret === 'string' ? `s:${secret}` : JSON.stringify(secret);
   if (lastVerifier === undefined || cacheKey !== lastSecretKey) {
     lastVerifier = createVerifier({ secret });
     lastSecretKey = cacheKey;
+    lastSecretString = typeof secret === 'string' ? secret : undefined;
   }
   return lastVerifier;
 }
