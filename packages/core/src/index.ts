@@ -1,3 +1,4 @@
+export { type BodyReadFailure, bodyFailureResult, serverBusyResult } from './body-failures.js';
 export type { RawBody } from './bytes.js';
 export {
   type CatalogEventName,

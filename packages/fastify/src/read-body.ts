@@ -1,54 +1,28 @@
 import type { IncomingMessage } from 'node:http';
-import type { ErrorResultOptions, WebhookErrorCode, WebhookReceiverCore, WebhookResult } from '@armalo-webhooks/core';
-import { type ReadBodyOutcome, readNodeBody } from '@armalo-webhooks/core/node';
-
-const CLOSE = { connection: 'close' } as const;
+import type { WebhookReceiverCore, WebhookResult } from '@armalo-webhooks/core';
+import { readBodyFor } from '@armalo-webhooks/core/node';
 
 const EMPTY = Buffer.alloc(0);
+
+const CONSUMED =
+  'The request body stream was already read (by a preParsing hook or another plugin) before the webhook route, so the signed bytes are gone. Return an unread stream from preParsing hooks, or keep them out of the webhook route.';
 
 /** A body the webhook route refuses, carried from the content-type parser to the route handler. */
 class Refusal {
   constructor(readonly result: WebhookResult) {}
 }
 
-type Failure = Exclude<ReadBodyOutcome, { ok: true }>['reason'];
-
-// The same answers core's node handler gives, so every adapter refuses a body the same way.
-const FAILURES: Record<Failure, [WebhookErrorCode, ErrorResultOptions]> = {
-  'too-large': ['PAYLOAD_TOO_LARGE', { headers: CLOSE }],
-  timeout: ['REQUEST_TIMEOUT', { headers: CLOSE }],
-  aborted: ['REQUEST_TIMEOUT', { message: 'The client aborted the request body', headers: CLOSE }],
-  consumed: [
-    'RAW_BODY_UNAVAILABLE',
-    {
-      message:
-        'The request body stream was already read (by a preParsing hook or another plugin) before the webhook route, so the signed bytes are gone. Return an unread stream from preParsing hooks, or keep them out of the webhook route.',
-    },
-  ],
-};
-
 /**
- * The webhook route's content-type parser: takes a body slot, then reads the exact bytes with
- * core's bounded reader (413 past `maxBodyBytes` while streaming, 408 past `bodyTimeoutMs`).
- * Refusals are returned, not thrown, so Fastify's error shape never replaces core's.
+ * The webhook route's content-type parser: core's bounded read (a body slot, 413 past
+ * `maxBodyBytes` while streaming, 408 past `bodyTimeoutMs`). Refusals are returned, not thrown,
+ * so Fastify's error shape never replaces core's.
  */
 export async function readWebhookBody(
   receiver: WebhookReceiverCore,
   payload: IncomingMessage,
 ): Promise<Buffer | Refusal> {
-  const release = receiver.acquireBodySlot();
-  if (release === undefined) {
-    return new Refusal(receiver.errorResult('SERVER_BUSY', { headers: { 'retry-after': '1', ...CLOSE } }));
-  }
-  let outcome: ReadBodyOutcome;
-  try {
-    outcome = await readNodeBody(payload, { maxBodyBytes: receiver.maxBodyBytes, timeoutMs: receiver.bodyTimeoutMs });
-  } finally {
-    release();
-  }
-  if (outcome.ok) return outcome.body;
-  const [code, options] = FAILURES[outcome.reason];
-  return new Refusal(receiver.errorResult(code, options));
+  const read = await readBodyFor(receiver, payload, CONSUMED);
+  return read.ok ? read.body : new Refusal(read.result);
 }
 
 /** What the route handler does with `request.body`: the bytes to verify, or the answer to give instead. */

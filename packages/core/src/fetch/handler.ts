@@ -1,7 +1,14 @@
-import type { WebhookContextExtensions, WebhookReceiverCore, WebhookResult } from '../index.js';
-import { readRequestBody } from './read-body.js';
+import {
+  bodyFailureResult,
+  serverBusyResult,
+  type WebhookContextExtensions,
+  type WebhookReceiverCore,
+  type WebhookResult,
+} from '../index.js';
+import { type ReadRequestBodyOutcome, readRequestBody } from './read-body.js';
 
-const CLOSE = { connection: 'close' } as const;
+const CONSUMED =
+  'The Request body was already read (request.json() or request.text()), so the signed bytes are gone. Pass the untouched Request to the webhook handler.';
 
 /**
  * Turns a result into a fetch `Response`: status, headers and JSON body as they are.
@@ -48,30 +55,17 @@ export async function handleFetchRequest(
   const refused = receiver.checkRequest({ method: request.method, headers: request.headers });
   if (refused !== undefined) return done(refused);
   const release = receiver.acquireBodySlot();
-  if (release === undefined) return done(receiver.errorResult('SERVER_BUSY', { headers: { 'retry-after': '1' } }));
-  const outcome = await readRequestBody(request, {
-    maxBodyBytes: receiver.maxBodyBytes,
-    timeoutMs: receiver.bodyTimeoutMs,
-  });
-  release();
-  if (!outcome.ok) {
-    switch (outcome.reason) {
-      case 'too-large':
-        return done(receiver.errorResult('PAYLOAD_TOO_LARGE', { headers: CLOSE }));
-      case 'timeout':
-        return done(receiver.errorResult('REQUEST_TIMEOUT', { headers: CLOSE }));
-      case 'aborted':
-        // The client is gone; this answer is only for the runtime's bookkeeping.
-        return done(receiver.errorResult('REQUEST_TIMEOUT', { message: 'The client aborted the request body' }));
-      case 'consumed':
-        return done(
-          receiver.errorResult('RAW_BODY_UNAVAILABLE', {
-            message:
-              'The Request body was already read (request.json() or request.text()), so the signed bytes are gone. Pass the untouched Request to the webhook handler.',
-          }),
-        );
-    }
+  if (release === undefined) return done(serverBusyResult(receiver));
+  let outcome: ReadRequestBodyOutcome;
+  try {
+    outcome = await readRequestBody(request, {
+      maxBodyBytes: receiver.maxBodyBytes,
+      timeoutMs: receiver.bodyTimeoutMs,
+    });
+  } finally {
+    release();
   }
+  if (!outcome.ok) return done(bodyFailureResult(receiver, outcome.reason, CONSUMED));
   return done(
     await receiver.receive({
       rawBody: outcome.body,

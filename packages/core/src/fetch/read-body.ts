@@ -1,3 +1,5 @@
+import type { BodyReadFailure } from '../body-failures.js';
+
 /**
  * The outcome of reading a fetch `Request` body.
  *
@@ -6,9 +8,7 @@
  * const outcome = await readRequestBody(request, { maxBodyBytes: 1 << 20, timeoutMs: 30_000 });
  * ```
  */
-export type ReadRequestBodyOutcome =
-  | { ok: true; body: Uint8Array }
-  | { ok: false; reason: 'too-large' | 'timeout' | 'aborted' | 'consumed' };
+export type ReadRequestBodyOutcome = { ok: true; body: Uint8Array } | { ok: false; reason: BodyReadFailure };
 
 /**
  * Options for {@link readRequestBody}.

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebhookContextExtensions, WebhookReceiverCore, WebhookResult } from '../index.js';
-import { readNodeBody } from './read-body.js';
+import { readBodyFor } from './read-body-for.js';
 
-const CLOSE = { connection: 'close' } as const;
+const CONSUMED =
+  'The request body stream was already read by another body parser, so the signed bytes are gone. Mount the webhook handler before any body parser.';
 
 /**
  * Writes a result as it is: status, headers, JSON body. Does nothing if the response has already
@@ -61,31 +62,13 @@ export async function handleNodeRequest(
   if (rawBody === undefined) {
     const refused = receiver.checkRequest({ method: req.method ?? 'GET', headers: req.headers });
     if (refused !== undefined) return answer(res, refused);
-    const release = receiver.acquireBodySlot();
-    if (release === undefined) {
-      return answer(res, receiver.errorResult('SERVER_BUSY', { headers: { 'retry-after': '1', ...CLOSE } }));
+    const read = await readBodyFor(receiver, req, CONSUMED);
+    if (!read.ok) {
+      // An aborted client is gone: nothing ran, nothing was claimed, nothing can be answered.
+      if (read.reason === 'aborted') return undefined;
+      return answer(res, read.result, read.reason === 'too-large' || read.reason === 'timeout');
     }
-    const outcome = await readNodeBody(req, { maxBodyBytes: receiver.maxBodyBytes, timeoutMs: receiver.bodyTimeoutMs });
-    release();
-    if (!outcome.ok) {
-      switch (outcome.reason) {
-        case 'aborted':
-          return undefined;
-        case 'too-large':
-          return answer(res, receiver.errorResult('PAYLOAD_TOO_LARGE', { headers: CLOSE }), true);
-        case 'timeout':
-          return answer(res, receiver.errorResult('REQUEST_TIMEOUT', { headers: CLOSE }), true);
-        case 'consumed':
-          return answer(
-            res,
-            receiver.errorResult('RAW_BODY_UNAVAILABLE', {
-              message:
-                'The request body stream was already read by another body parser, so the signed bytes are gone. Mount the webhook handler before any body parser.',
-            }),
-          );
-      }
-    }
-    rawBody = outcome.body;
+    rawBody = read.body;
   }
   const result = await receiver.receive({
     rawBody,

@@ -5,3 +5,4 @@ export {
   writeNodeResult,
 } from './handler.js';
 export { type ReadBodyOutcome, type ReadNodeBodyOptions, readNodeBody } from './read-body.js';
+export { type BodyForOutcome, readBodyFor } from './read-body-for.js';

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { BodyReadFailure } from '../body-failures.js';
 
 /**
  * Why a body could not be read: too large, too slow, the client went away, or a body parser had
@@ -10,9 +11,7 @@ import type { IncomingMessage } from 'node:http';
  * if (!outcome.ok && outcome.reason === 'too-large') res.statusCode = 413;
  * ```
  */
-export type ReadBodyOutcome =
-  | { ok: true; body: Buffer }
-  | { ok: false; reason: 'too-large' | 'timeout' | 'aborted' | 'consumed' };
+export type ReadBodyOutcome = { ok: true; body: Buffer } | { ok: false; reason: BodyReadFailure };
 
 /**
  * Options for {@link readNodeBody}.
