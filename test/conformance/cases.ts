@@ -1,5 +1,5 @@
 import { createSignedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
-import { OTHER_SECRET, PREVIOUS_SECRET, SECRET, SMALL_LIMIT, type Setup } from './fixture.js';
+import { OTHER_SECRET, PREVIOUS_SECRET, SECRET, type Setup, SMALL_LIMIT } from './fixture.js';
 
 /** One HTTP request, as bytes on the wire. */
 export interface WireRequest {
@@ -245,7 +245,10 @@ export const conformanceCases: ConformanceCase[] = [
       {
         request: () => {
           const d = scoreDelivery();
-          return { ...d, headers: { ...d.headers, 'x-armalo-signature': ` ${d.headers['x-armalo-signature']?.toUpperCase()} ` } };
+          return {
+            ...d,
+            headers: { ...d.headers, 'x-armalo-signature': ` ${d.headers['x-armalo-signature']?.toUpperCase()} ` },
+          };
         },
         expect: ok,
       },
@@ -334,7 +337,11 @@ export const conformanceCases: ConformanceCase[] = [
       {
         request: () =>
           rawSigned(
-            Buffer.concat([Buffer.from('{"event":"eval.failed","timestamp":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+            Buffer.concat([
+              Buffer.from('{"event":"eval.failed","timestamp":"'),
+              Buffer.from([0xc3, 0x28]),
+              Buffer.from('"}'),
+            ]),
           ),
         expect: { status: 400, code: 'INVALID_JSON' },
       },

@@ -6,7 +6,11 @@ defineConformanceSuite('core/fetch createFetchHandler', {
     const handle = createFetchHandler(fixture.receiver);
     return {
       async send(request) {
-        const init: RequestInit = { method: request.method, headers: request.headers, body: new Uint8Array(request.body) };
+        const init: RequestInit = {
+          method: request.method,
+          headers: request.headers,
+          body: new Uint8Array(request.body),
+        };
         const req = new Request('http://localhost/webhooks/armalo', init);
         if (bodyAlreadyParsed) await req.json();
         return fromFetchResponse(await handle(req));

@@ -1119,3 +1119,52 @@ describe('adapter helpers on the receiver', () => {
     expect(receiver.acquireBodySlot()).toBeUndefined();
   });
 });
+
+describe('misbehaving user code and odd inputs still get a clear answer', () => {
+  it('a throwing idempotency key function answers 500 INTERNAL_ERROR, not a store outage, and runs nothing', async () => {
+    const handler = vi.fn();
+    const onError = vi.fn();
+    const webhooks = receiverWith({
+      onError,
+      idempotency: {
+        key: () => {
+          throw new Error('bad key');
+        },
+      },
+    });
+    webhooks.onAny(handler);
+    expectError(await webhooks.receive(delivery('eval.failed', {})), 500, 'INTERNAL_ERROR');
+    expect(handler).not.toHaveBeenCalled();
+    expect(onError.mock.calls[0]?.[0].code).toBe('INTERNAL_ERROR');
+  });
+
+  it('a key function returning an empty string answers 500 INTERNAL_ERROR', async () => {
+    const webhooks = receiverWith({ idempotency: { key: () => '' } });
+    expectError(await webhooks.receive(delivery('eval.failed', {})), 500, 'INTERNAL_ERROR');
+  });
+
+  it('an onError hook and a logger that both throw do not make receive() throw', async () => {
+    const throwing = () => {
+      throw new Error('broken logger');
+    };
+    const webhooks = createWebhookReceiver({
+      secret: SECRET,
+      logger: { warn: throwing, error: throwing },
+      onError: throwing,
+    });
+    webhooks.onAny(() => {
+      throw new Error('handler failure');
+    });
+    expectError(await webhooks.receive(delivery('eval.failed', {})), 500, 'HANDLER_FAILED');
+  });
+
+  it('a signature header array holding a non-string is MALFORMED_SIGNATURE', async () => {
+    const input = delivery('eval.failed', {});
+    const headers = { ...input.headers, 'x-armalo-signature': [42] as unknown as string[] };
+    expectError(await receiverWith().receive({ ...input, headers }), 401, 'MALFORMED_SIGNATURE');
+  });
+
+  it('a bodyTimeoutMs past what setTimeout can hold is refused at creation', () => {
+    expect(() => receiverWith({ bodyTimeoutMs: 2 ** 31 })).toThrow(RangeError);
+  });
+});

@@ -104,6 +104,8 @@ export interface WebhookReceiver<S extends SchemaMap = Record<never, never>> {
 
 type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type DataCheck = { ok: true; value: unknown } | { ok: false; issues: { path: string; message: string }[] };
 
 /**
@@ -131,6 +133,9 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
   const futureMs = positive('tolerance.futureMs', tolerance?.futureMs ?? DEFAULTS.futureMs, true);
   const maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes ?? DEFAULTS.maxBodyBytes);
   const bodyTimeoutMs = positive('bodyTimeoutMs', options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs);
+  // setTimeout fires at once for delays past 2^31 - 1 ms, which would answer 408 to every body.
+  if (bodyTimeoutMs > MAX_TIMER_MS)
+    throw new RangeError(`armalo-webhooks: bodyTimeoutMs must be at most ${MAX_TIMER_MS}`);
   const maxConcurrentBodies = positive(
     'maxConcurrentBodies',
     options.maxConcurrentBodies ?? DEFAULTS.maxConcurrentBodies,
@@ -162,7 +167,11 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
       if (onError) await onError(error, info);
       else logger.error(`armalo-webhooks: ${error.code}: ${error.message}`, { ...info, cause: describe(error.cause) });
     } catch (hookError) {
-      logger.error('armalo-webhooks: onError threw', { cause: describe(hookError) });
+      try {
+        logger.error('armalo-webhooks: onError threw', { cause: describe(hookError) });
+      } catch {
+        // A logger that throws must not turn an answer into a throw from receive().
+      }
     }
   }
 
@@ -203,7 +212,16 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
         // No await on a key that is already a string: each one is a microtask per delivery.
         const derived = keyOf ? keyOf(event, bytes) : backend.sha256Hex(bytes);
         key = typeof derived === 'string' ? derived : await derived;
-        meta.idempotencyKey = key;
+        if (typeof key !== 'string' || key === '')
+          throw new TypeError('idempotency.key must return a non-empty string');
+      } catch (cause) {
+        // A bug in the user's key function, not a store outage: 500, so the sender retries.
+        const error = new WebhookError('INTERNAL_ERROR', { message: 'The idempotency key function failed', cause });
+        await report(error, { event: event.event });
+        return fail('INTERNAL_ERROR', { ...meta, error });
+      }
+      meta.idempotencyKey = key;
+      try {
         const claimKey = key;
         // The memory store is called directly: no promise, timer race or microtask to pay for.
         const direct = synchronousOps(store);

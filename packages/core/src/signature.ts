@@ -33,7 +33,8 @@ export function parseSignatureHeader(value: string | readonly string[] | undefin
   if (typeof value !== 'string') {
     if (value.length === 0) return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header absent' };
     if (value.length > 1) return { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'header sent more than once' };
-    value = value[0] as string;
+    value = value[0];
+    if (typeof value !== 'string') return { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'not a string' };
   }
   const signature = value.trim();
   if (signature === '') return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header empty' };
