@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Claim, IdempotencyStore } from '@armalo-webhooks/core';
+import { listenForErrors, withTimeout } from '@armalo-webhooks/core/store-kit';
 import { DEFAULT_TABLE, migrationSql } from './migration.js';
 import type { PgPoolLike, PgQueryConfig } from './pool.js';
-import { listenForPoolErrors } from './pool-errors.js';
 import { buildStatements } from './statements.js';
 import { parseTableName } from './table-name.js';
-import { withTimeout } from './timeout.js';
 
 /** Longer retention than this is kept forever ('infinity'); it also keeps timestamps in range. */
 const FOREVER_MS = 100 * 365 * 24 * 60 * 60 * 1000;
@@ -122,7 +121,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   if (!(timeoutMs > 0)) throw new RangeError('armalo-webhooks/postgres: `timeoutMs` must be a positive number');
   const prepared = options.preparedStatements ?? true;
   const sql = buildStatements(table, options.synchronousCommit ?? false);
-  listenForPoolErrors(pool, options.onPoolError);
+  listenForErrors(pool, options.onPoolError, 'armalo-webhooks/postgres: pool error');
+  const late = (operation: string) =>
+    `armalo-webhooks/postgres: ${operation} got no answer from PostgreSQL within ${timeoutMs} ms`;
 
   function query(name: 'claim' | 'complete' | 'release' | 'prune', values: unknown[]) {
     const config: PgQueryConfig = { text: sql[name], values };
@@ -151,14 +152,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     table: table.sql,
     claim(key, leaseMs) {
-      return withTimeout(claim(key, leaseMs), timeoutMs, 'claim');
+      return withTimeout(claim(key, leaseMs), timeoutMs, late('claim'));
     },
     async complete(key, token, retainMs) {
       const retain = retainMs >= FOREVER_MS ? null : milliseconds(retainMs);
-      await withTimeout(query('complete', [key, token, retain]), timeoutMs, 'complete');
+      await withTimeout(query('complete', [key, token, retain]), timeoutMs, late('complete'));
     },
     async release(key, token) {
-      await withTimeout(query('release', [key, token]), timeoutMs, 'release');
+      await withTimeout(query('release', [key, token]), timeoutMs, late('release'));
     },
     async migrate() {
       // One simple-protocol query is one transaction: the advisory lock serializes processes

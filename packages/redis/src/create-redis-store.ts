@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Claim, IdempotencyStore } from '@armalo-webhooks/core';
+import { listenForErrors, withTimeout } from '@armalo-webhooks/core/store-kit';
 import { type RedisClientLike, scriptRunner } from './client.js';
-import { listenForClientErrors } from './client-errors.js';
 import { CLAIM, COMPLETE, RELEASE } from './scripts.js';
-import { withTimeout } from './timeout.js';
 
 /** Longer retention than this is kept without expiry (Redis rejects absurd PX values). */
 const FOREVER_MS = 100 * 365 * 24 * 60 * 60 * 1000;
@@ -84,7 +83,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const timeoutMs = options.timeoutMs ?? 2_000;
   if (!(timeoutMs > 0)) throw new RangeError('armalo-webhooks/redis: `timeoutMs` must be a positive number');
   const run = scriptRunner(client);
-  listenForClientErrors(client, options.onClientError);
+  listenForErrors(client, options.onClientError, 'armalo-webhooks/redis: Redis client error');
+  const late = (operation: string) =>
+    `armalo-webhooks/redis: ${operation} got no answer from Redis within ${timeoutMs} ms`;
 
   const keyFor = (key: string) => keyPrefix + key;
 
@@ -93,7 +94,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async claim(key, leaseMs): Promise<Claim> {
       const token = randomUUID();
       const reply = Number(
-        await withTimeout(run(CLAIM, keyFor(key), [token, milliseconds(leaseMs)]), timeoutMs, 'claim'),
+        await withTimeout(run(CLAIM, keyFor(key), [token, milliseconds(leaseMs)]), timeoutMs, late('claim')),
       );
       if (reply === 0) return { status: 'claimed', token };
       if (reply === -1) return { status: 'duplicate' };
@@ -103,10 +104,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     async complete(key, token, retainMs) {
       const retain = retainMs >= FOREVER_MS ? '' : milliseconds(retainMs);
-      await withTimeout(run(COMPLETE, keyFor(key), [token, retain]), timeoutMs, 'complete');
+      await withTimeout(run(COMPLETE, keyFor(key), [token, retain]), timeoutMs, late('complete'));
     },
     async release(key, token) {
-      await withTimeout(run(RELEASE, keyFor(key), [token]), timeoutMs, 'release');
+      await withTimeout(run(RELEASE, keyFor(key), [token]), timeoutMs, late('release'));
     },
   };
 }
