@@ -181,7 +181,7 @@ describe.runIf(available)('the PostgreSQL store on a real server', () => {
     expect(createPostgresStore({ pool, onPoolError: false }).table).toBe('"armalo_webhook_idempotency"');
   });
 
-  it('turns synchronous_commit off for its own transactions only, unless synchronousCommit is set', async () => {
+  it('turns synchronous_commit off for its own transactions only, and only when synchronousCommit is false', async () => {
     const client = await pool.connect();
     const setting = async () => (await client.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
     try {
@@ -189,20 +189,21 @@ describe.runIf(available)('the PostgreSQL store on a real server', () => {
       for (const [synchronousCommit, expected] of [
         [false, 'off'],
         [true, 'on'],
+        [undefined, 'on'],
       ] as const) {
         const probe = createPostgresStore({
           pool: client,
           table: `${schema}.idempotency`,
-          synchronousCommit,
+          ...(synchronousCommit === undefined ? {} : { synchronousCommit }),
           onPoolError: false,
         });
         await client.query('BEGIN');
-        expect((await probe.claim(`sync-probe-${expected}`, 5_000)).status).toBe('claimed');
+        expect((await probe.claim(`sync-probe-${String(synchronousCommit)}`, 5_000)).status).toBe('claimed');
         expect(await setting()).toBe(expected);
         await client.query('ROLLBACK');
         expect(await setting()).toBe('on');
         // And on its own (autocommit) the session is untouched afterwards.
-        expect((await probe.claim(`sync-probe-${expected}`, 5_000)).status).toBe('claimed');
+        expect((await probe.claim(`sync-probe-${String(synchronousCommit)}`, 5_000)).status).toBe('claimed');
         expect(await setting()).toBe('on');
       }
     } finally {

@@ -37,14 +37,13 @@ export interface PostgresStoreOptions {
    */
   preparedStatements?: boolean;
   /**
-   * Wait for the WAL flush when committing the store's own writes (default `false`). Off, a claim
-   * or completion is visible to every other process the moment it commits, exactly as with it
-   * on, and a crash never corrupts anything, but a crash of the PostgreSQL server itself can lose
-   * the last moments (at most about 3 × `wal_writer_delay`, 600 ms by default) of them: the same
-   * durability as Redis with its default persistence. That saves one disk flush per claim and per
-   * completion, which is most of the store's latency (see the README's "Tuning"). Applies only
-   * to the store's own statements, never to your handlers' transactions. `true` for full
-   * durability.
+   * Wait for the WAL flush when committing the store's own writes (default `true`: a completion,
+   * once acknowledged, survives a crash of the PostgreSQL server). `false` saves one disk flush per
+   * claim and per completion, most of the store's latency on slow disks, at the price of Redis's
+   * default durability: a crash of the server itself can lose the last moments (about
+   * 3 × `wal_writer_delay`, 600 ms by default) of claims and completions, so a delivery sent again
+   * right after such a crash could run again. Applies only to the store's own statements, never to
+   * your handlers' transactions.
    */
   synchronousCommit?: boolean;
   /**
@@ -120,7 +119,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const timeoutMs = options.timeoutMs ?? 2_000;
   if (!(timeoutMs > 0)) throw new RangeError('armalo-webhooks/postgres: `timeoutMs` must be a positive number');
   const prepared = options.preparedStatements ?? true;
-  const sql = buildStatements(table, options.synchronousCommit ?? false);
+  const sql = buildStatements(table, options.synchronousCommit ?? true);
   listenForErrors(pool, options.onPoolError, 'armalo-webhooks/postgres: pool error');
   const late = (operation: string) =>
     `armalo-webhooks/postgres: ${operation} got no answer from PostgreSQL within ${timeoutMs} ms`;
