@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 
 const SECRET = 'whsec_bench_secret';
 const PATH = '/webhooks/armalo';
@@ -27,26 +28,8 @@ const VARIANTS = {
 
 /** The delivery every request sends: the documented score.changed sample, signed. */
 function signedDelivery() {
-  const body = JSON.stringify({
-    event: 'score.changed',
-    timestamp: new Date().toISOString(),
-    data: {
-      agentId: 'YOUR_AGENT_ID',
-      compositeScore: 862,
-      certificationTier: 'gold',
-      previousScore: 847,
-      dimensions: {
-        accuracy: 0.93,
-        reliability: 0.96,
-        latency: 0.84,
-        safety: 0.97,
-        costEfficiency: 0.79,
-        security: 0.88,
-      },
-    },
-  });
-  const signature = createHmac('sha256', SECRET).update(body).digest('hex');
-  return { body, headers: { 'content-type': 'application/json', 'x-armalo-signature': signature } };
+  const { body, headers } = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
+  return { body, headers };
 }
 
 async function createApp(variant) {

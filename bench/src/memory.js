@@ -1,32 +1,14 @@
 // Memory store footprint: each test in its own child process started with --expose-gc, so one
 // test's garbage (or its live store) never counts in another's heap figures.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from './child.js';
 import { median } from './stats.js';
 
 const CHILD = fileURLToPath(new URL('./memory-child.js', import.meta.url));
 const MB = 1024 * 1024;
 
 function runChild(options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, JSON.stringify(options)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`memory-child exited with ${code}`));
-      resolve(
-        out
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line)),
-      );
-    });
-  });
+  return runJsonChild(CHILD, options);
 }
 
 /**

@@ -2,32 +2,14 @@
 // their rounds to medians. Ratios are taken per round (each candidate against its baseline
 // measured in the same round of the same process) and then the median of those, so that load from
 // other processes on the machine cancels out as far as it can.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runJsonChild } from './child.js';
 import { median } from './stats.js';
 
 const CHILD = fileURLToPath(new URL('./micro-child.js', import.meta.url));
 
 function runChild(options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, JSON.stringify(options)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`micro-child exited with ${code}`));
-      resolve(
-        out
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line)),
-      );
-    });
-  });
+  return runJsonChild(CHILD, options);
 }
 
 /** The ratios of `id` to `base` measured back to back, over every round of every process. */
