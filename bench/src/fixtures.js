@@ -1,6 +1,7 @@
 // Shared inputs for every benchmark: realistic Armalo deliveries at three sizes, signed the way
 // Armalo signs them (lower-case hex HMAC-SHA256 of the raw body in X-Armalo-Signature).
 import { createHmac } from 'node:crypto';
+import { sampleData } from '@armalo-webhooks/core/testing';
 
 export const SECRET = 'whsec_bench_5f1c7a9e3b2d4f6a8c0e1b3d5f7a9c2e';
 
@@ -11,20 +12,8 @@ export const SIZES = [
   { label: '64 KiB', bytes: 64 * 1024 },
 ];
 
-const SCORE_DATA = {
-  agentId: 'agt_7d2c9e41',
-  compositeScore: 862,
-  certificationTier: 'gold',
-  previousScore: 847,
-  dimensions: {
-    accuracy: 0.93,
-    reliability: 0.96,
-    latency: 0.84,
-    safety: 0.97,
-    costEfficiency: 0.79,
-    security: 0.88,
-  },
-};
+// The documented score.changed sample, as the test kit ships it.
+const SCORE_DATA = { ...sampleData('score.changed'), agentId: 'agt_7d2c9e41' };
 
 function historyEntry(i) {
   return {

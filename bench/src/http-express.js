@@ -13,6 +13,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { load } from './autocannon-load.js';
 
 const SECRET = 'whsec_bench_secret';
 const PATH = '/webhooks/armalo';
@@ -84,27 +85,6 @@ async function startServer(variant) {
   return { child, url: `http://127.0.0.1:${message.port}${PATH}` };
 }
 
-async function load(url, delivery, seconds, connections) {
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: delivery.headers,
-    body: delivery.body,
-    connections,
-    duration: seconds,
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  return {
-    rps: result.requests.average,
-    total: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
-}
-
 /** CPU time the server process has used so far, in microseconds. */
 async function cpuOf(child) {
   child.send('cpu');
@@ -150,7 +130,7 @@ export async function runExpressBench({
         const cpuBefore = await cpuOf(servers[name].child);
         const run = await load(servers[name].url, delivery, seconds, connections);
         // Server CPU per request: far less sensitive than req/s to other work on a shared machine.
-        const cpuPerRequestUs = ((await cpuOf(servers[name].child)) - cpuBefore) / run.total;
+        const cpuPerRequestUs = ((await cpuOf(servers[name].child)) - cpuBefore) / run.requests;
         runs.push({ round, variant: name, ...run, cpuPerRequestUs });
         log(
           `round ${round} ${name.padEnd(22)} ${run.rps.toFixed(0).padStart(7)} req/s  ` +

@@ -12,6 +12,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { load } from './autocannon-load.js';
 
 const SECRET = 'whsec_bench_secret';
 const PATH = '/webhooks/armalo';
@@ -95,27 +96,6 @@ async function stats(server) {
   server.child.send('stats');
   const [message] = await once(server.child, 'message');
   return message;
-}
-
-async function load(url, delivery, seconds, connections) {
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: delivery.headers,
-    body: delivery.body,
-    connections,
-    duration: seconds,
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  return {
-    rps: result.requests.average,
-    requests: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
 }
 
 function median(values) {
