@@ -15,19 +15,15 @@ function webhookScope(receiver: WebhookReceiverCore, path: string): FastifyPlugi
   return async (scope) => {
     scope.removeAllContentTypeParsers();
     // Every content type (and none) reaches core, which answers 415 in its own shape.
-    scope.addContentTypeParser('*', (_request: FastifyRequest, payload: IncomingMessage) =>
-      readWebhookBody(receiver, payload),
+    // The checks that need no body (405, 415, a declared 413) run here, before a byte is read; a
+    // request without a body never reaches a parser, and receive() makes the same checks for it.
+    scope.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
+      readWebhookBody(receiver, payload, request),
     );
     scope.route({
       method: scope.supportedMethods,
       url: path,
       bodyLimit: receiver.maxBodyBytes,
-      // 405, 415 and a declared 413 are answered before a byte of the body is read.
-      onRequest(request, reply, done) {
-        const refused = receiver.checkRequest({ method: request.method, headers: request.headers });
-        if (refused === undefined) done();
-        else send(reply, refused);
-      },
       // Fastify refuses a few media types core accepts (a +json subtype with characters outside a token).
       errorHandler(error: FastifyError, _request, reply) {
         if (error.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebhookReceiverCore, WebhookResult } from '@armalo-webhooks/core';
 import { readBodyFor } from '@armalo-webhooks/core/node';
+import type { FastifyRequest } from 'fastify';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -20,7 +21,10 @@ class Refusal {
 export async function readWebhookBody(
   receiver: WebhookReceiverCore,
   payload: IncomingMessage,
+  request: FastifyRequest,
 ): Promise<Buffer | Refusal> {
+  const refused = receiver.checkRequest({ method: request.method, headers: request.headers });
+  if (refused !== undefined) return new Refusal(refused);
   const read = await readBodyFor(receiver, payload, CONSUMED);
   return read.ok ? read.body : new Refusal(read.result);
 }
