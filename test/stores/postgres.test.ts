@@ -13,7 +13,8 @@ describe.runIf(available)('the PostgreSQL store on a real server', () => {
   let store: PostgresStore;
   let durableStore: PostgresStore;
 
-  const options = () => ({ pool, onPoolError: (error: Error) => poolErrors.push(error) });
+  const onPoolError = (error: Error) => poolErrors.push(error);
+  const options = () => ({ pool, onPoolError });
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });

@@ -1,5 +1,8 @@
 const QUIET_MS = 30_000;
 
+const DEFAULT_LISTENER = Symbol('default listener');
+const attached = new WeakMap<object, Set<unknown>>();
+
 /**
  * A warning for client errors that says the first one, then at most one more every 30 s with a
  * count, so a server that stays down for an hour does not flood the log with reconnect failures.
@@ -61,6 +64,13 @@ export function listenForErrors(
   label: string,
 ): void {
   if (listener === false) return;
+  // Several stores on one client or pool (one per receiver, say) add a given listener, or the
+  // default warning, once, instead of stacking copies that trip Node's MaxListeners warning.
+  const key = listener ?? DEFAULT_LISTENER;
+  let seen = attached.get(emitter);
+  if (seen === undefined) attached.set(emitter, (seen = new Set()));
+  if (seen.has(key)) return;
+  seen.add(key);
   const onError = listener ?? createThrottledWarning(label);
   emitter.on('error', (error: Error) => {
     try {

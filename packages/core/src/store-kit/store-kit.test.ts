@@ -59,4 +59,14 @@ describe('client errors', () => {
     listenForErrors(bare, false, 'store');
     expect(() => bare.emit('error', new Error('idle client died'))).toThrow('idle client died');
   });
+
+  it('adds the default listener, or a given one, once per emitter, however many stores share it', () => {
+    const pool = new EventEmitter();
+    for (let i = 0; i < 20; i++) listenForErrors(pool, undefined, 'store');
+    expect(pool.listenerCount('error')).toBe(1);
+    const mine = () => {};
+    listenForErrors(pool, mine, 'store');
+    listenForErrors(pool, mine, 'store');
+    expect(pool.listenerCount('error')).toBe(2);
+  });
 });
