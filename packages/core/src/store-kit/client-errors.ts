@@ -68,7 +68,10 @@ export function listenForErrors(
   // default warning, once, instead of stacking copies that trip Node's MaxListeners warning.
   const key = listener ?? DEFAULT_LISTENER;
   let seen = attached.get(emitter);
-  if (seen === undefined) attached.set(emitter, (seen = new Set()));
+  if (seen === undefined) {
+    seen = new Set();
+    attached.set(emitter, seen);
+  }
   if (seen.has(key)) return;
   seen.add(key);
   const onError = listener ?? createThrottledWarning(label);
