@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ConformanceCase, conformanceCases, type WireRequest, type WireResponse } from './cases.js';
+import {
+  type ConformanceCase,
+  conformanceCases,
+  type Expectation,
+  type WireRequest,
+  type WireResponse,
+} from './cases.js';
 import { createFixture, type Fixture, OTHER_SECRET, PREVIOUS_SECRET, SECRET } from './fixture.js';
 
 export interface MountedTarget {
@@ -39,23 +45,7 @@ async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Pr
       const request = step.request();
       const signature = request.headers['x-armalo-signature'];
       if (signature) signatures.push(signature.trim().toLowerCase());
-      const response = await mounted.send(request);
-      const where = `step ${index + 1}: ${JSON.stringify(response.body)}`;
-      expect(response.status, where).toBe(step.expect.status);
-      expect(response.headers['content-type'], where).toMatch(/^application\/json/);
-      if (step.expect.code === undefined) {
-        expect(response.body, where).toEqual(step.expect.body);
-      } else {
-        const body = response.body as { error?: unknown; code?: unknown };
-        expect(body.code, where).toBe(step.expect.code);
-        expect(typeof body.error, where).toBe('string');
-      }
-      for (const [header, value] of Object.entries(step.expect.headers ?? {})) {
-        expect(response.headers[header], `${where} header ${header}`).toBe(value);
-      }
-      const text = JSON.stringify(response.body);
-      for (const secret of SECRETS) expect(text).not.toContain(secret);
-      for (const sig of signatures) expect(text.toLowerCase()).not.toContain(sig);
+      expectAnswer(await mounted.send(request), step.expect, `step ${index + 1}`, signatures);
     }
     expect(fixture.calls).toEqual(testCase.calls);
     const logs = fixture.logs.join('\n').toLowerCase();
@@ -64,6 +54,29 @@ async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Pr
   } finally {
     await mounted.close();
   }
+}
+
+/**
+ * Checks one answer against its row: status, JSON content type, the exact success body or the error
+ * code with a message, the listed headers, and that no secret or received signature is echoed.
+ */
+export function expectAnswer(response: WireResponse, expected: Expectation, step: string, signatures: string[]): void {
+  const where = `${step}: ${response.status} ${JSON.stringify(response.body)}`;
+  expect(response.status, where).toBe(expected.status);
+  expect(response.headers['content-type'], where).toMatch(/^application\/json/);
+  if (expected.code === undefined) {
+    expect(response.body, where).toEqual(expected.body);
+  } else {
+    const body = response.body as { error?: unknown; code?: unknown };
+    expect(body.code, where).toBe(expected.code);
+    expect(typeof body.error, where).toBe('string');
+  }
+  for (const [header, value] of Object.entries(expected.headers ?? {})) {
+    expect(response.headers[header], `${where} header ${header}`).toBe(value);
+  }
+  const text = JSON.stringify(response.body).toLowerCase();
+  for (const secret of SECRETS) expect(text).not.toContain(secret.toLowerCase());
+  for (const sig of signatures) expect(text).not.toContain(sig);
 }
 
 /** Normalizes a fetch Response into the table's comparable shape. */
