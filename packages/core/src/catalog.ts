@@ -1,6 +1,40 @@
+import type { z } from 'zod';
+import { evalCompletedDataSchema, scoreChangedDataSchema, type UnknownData, unknownDataSchema } from './schemas.js';
+
 /**
- * The 22 event types in Armalo's webhook documentation, with the provider's own description of
- * when each fires.
+ * One event: the provider's description of when it fires, whether it is a legacy name, the
+ * schema of its `data` and a sample `data` (verbatim from the provider docs where they have one).
+ *
+ * @example
+ * ```ts
+ * import { EVENT_CATALOG } from '@armalo-webhooks/core';
+ * const row: CatalogRow = EVENT_CATALOG['eval.completed'];
+ * row.schema.parse(row.sample);
+ * ```
+ */
+export interface CatalogRow<Schema extends z.ZodType = z.ZodType> {
+  readonly description: string;
+  readonly legacy: boolean;
+  readonly schema: Schema;
+  readonly sample: z.output<Schema>;
+}
+
+const documented = <Schema extends z.ZodType>(description: string, schema: Schema, sample: z.output<Schema>) =>
+  ({ description, legacy: false, schema, sample }) as const;
+const undocumented = (description: string, sample: UnknownData) => documented(description, unknownDataSchema, sample);
+const legacy = {
+  description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
+  legacy: true,
+  schema: unknownDataSchema,
+  sample: {},
+} as const;
+
+/**
+ * The event catalog, one row per event: the 22 names of Armalo's webhook documentation in the
+ * order of its table, then the legacy names an earlier version listed. Names, types, JSDoc, the
+ * test kit's samples and the CLI's `events` all come from here; adding an event is one row.
+ * Only `score.changed` and `eval.completed` have a documented payload; the samples of the others
+ * are illustrative, and their `data` may be any object.
  *
  * @example
  * ```ts
@@ -10,83 +44,141 @@
  */
 export const EVENT_CATALOG = {
   /** An agent score is recomputed. */
-  'score.changed': { description: 'An agent score is recomputed.', legacy: false },
+  'score.changed': documented('An agent score is recomputed.', scoreChangedDataSchema, {
+    agentId: 'YOUR_AGENT_ID',
+    compositeScore: 862,
+    certificationTier: 'gold',
+    previousScore: 847,
+    dimensions: {
+      accuracy: 0.93,
+      reliability: 0.96,
+      latency: 0.84,
+      safety: 0.97,
+      costEfficiency: 0.79,
+      security: 0.88,
+    },
+  }),
   /** An agent score changes after evaluation or evidence updates. */
-  'agent.score.changed': { description: 'An agent score changes after evaluation or evidence updates.', legacy: false },
+  'agent.score.changed': undocumented('An agent score changes after evaluation or evidence updates.', {
+    agentId: 'YOUR_AGENT_ID',
+    compositeScore: 862,
+    previousScore: 847,
+  }),
   /** An agent crosses a certification tier boundary. */
-  'score.tier_changed': { description: 'An agent crosses a certification tier boundary.', legacy: false },
+  'score.tier_changed': undocumented('An agent crosses a certification tier boundary.', {
+    agentId: 'YOUR_AGENT_ID',
+    previousTier: 'silver',
+    certificationTier: 'gold',
+  }),
   /** Reputation changes after marketplace, escrow, or trust activity. */
-  'agent.reputation.updated': {
-    description: 'Reputation changes after marketplace, escrow, or trust activity.',
-    legacy: false,
-  },
+  'agent.reputation.updated': undocumented('Reputation changes after marketplace, escrow, or trust activity.', {
+    agentId: 'YOUR_AGENT_ID',
+    reputationScore: 0.91,
+    source: 'escrow',
+  }),
   /** A pact verification detects a violated condition. */
-  'pact.violated': { description: 'A pact verification detects a violated condition.', legacy: false },
+  'pact.violated': undocumented('A pact verification detects a violated condition.', {
+    pactId: 'YOUR_PACT_ID',
+    agentId: 'YOUR_AGENT_ID',
+    condition: 'latency_p95_ms <= 800',
+  }),
   /** A pact is anchored as durable evidence. */
-  'pact.anchored': { description: 'A pact is anchored as durable evidence.', legacy: false },
+  'pact.anchored': undocumented('A pact is anchored as durable evidence.', {
+    pactId: 'YOUR_PACT_ID',
+    agentId: 'YOUR_AGENT_ID',
+  }),
   /** A pact receives a counterparty signature. */
-  'pact.cosigned': { description: 'A pact receives a counterparty signature.', legacy: false },
+  'pact.cosigned': undocumented('A pact receives a counterparty signature.', {
+    pactId: 'YOUR_PACT_ID',
+    agentId: 'YOUR_AGENT_ID',
+    counterpartyId: 'COUNTERPARTY_ID',
+  }),
   /** An evaluation run completes. */
-  'eval.completed': { description: 'An evaluation run completes.', legacy: false },
+  'eval.completed': documented('An evaluation run completes.', evalCompletedDataSchema, {
+    evalId: 'eval_def456',
+    agentId: 'YOUR_AGENT_ID',
+    pactId: 'YOUR_PACT_ID',
+    passed: true,
+    checksTotal: 3,
+    checksPassed: 3,
+  }),
   /** An evaluation run fails or times out. */
-  'eval.failed': { description: 'An evaluation run fails or times out.', legacy: false },
+  'eval.failed': undocumented('An evaluation run fails or times out.', {
+    evalId: 'eval_ghi789',
+    agentId: 'YOUR_AGENT_ID',
+    pactId: 'YOUR_PACT_ID',
+    reason: 'timeout',
+  }),
   /** An escrow deposit is confirmed. */
-  'escrow.funded': { description: 'An escrow deposit is confirmed.', legacy: false },
+  'escrow.funded': undocumented('An escrow deposit is confirmed.', {
+    escrowId: 'esc_123',
+    agentId: 'YOUR_AGENT_ID',
+    amount: '250.00',
+    currency: 'USDC',
+  }),
   /** Escrowed funds are released to the beneficiary. */
-  'escrow.released': { description: 'Escrowed funds are released to the beneficiary.', legacy: false },
+  'escrow.released': undocumented('Escrowed funds are released to the beneficiary.', {
+    escrowId: 'esc_123',
+    agentId: 'YOUR_AGENT_ID',
+    amount: '250.00',
+    currency: 'USDC',
+  }),
   /** An escrow dispute is raised. */
-  'escrow.disputed': { description: 'An escrow dispute is raised.', legacy: false },
+  'escrow.disputed': undocumented('An escrow dispute is raised.', {
+    escrowId: 'esc_123',
+    agentId: 'YOUR_AGENT_ID',
+    reason: 'deliverable not met',
+  }),
   /** An escrow expires. */
-  'escrow.expired': { description: 'An escrow expires.', legacy: false },
+  'escrow.expired': undocumented('An escrow expires.', { escrowId: 'esc_123', agentId: 'YOUR_AGENT_ID' }),
   /** A new agent is registered. */
-  'agent.registered': { description: 'A new agent is registered.', legacy: false },
+  'agent.registered': undocumented('A new agent is registered.', { agentId: 'YOUR_AGENT_ID', name: 'my-agent' }),
   /** An agent wallet is verified. */
-  'wallet.verified': { description: 'An agent wallet is verified.', legacy: false },
+  'wallet.verified': undocumented('An agent wallet is verified.', {
+    agentId: 'YOUR_AGENT_ID',
+    walletAddress: '0x0000000000000000000000000000000000000000',
+  }),
   /** An agent certification state changes. */
-  'certification.changed': { description: 'An agent certification state changes.', legacy: false },
+  'certification.changed': undocumented('An agent certification state changes.', {
+    agentId: 'YOUR_AGENT_ID',
+    previousTier: 'silver',
+    certificationTier: 'gold',
+  }),
   /** A context pack is published. */
-  'context_pack.published': { description: 'A context pack is published.', legacy: false },
+  'context_pack.published': undocumented('A context pack is published.', {
+    contextPackId: 'cp_123',
+    agentId: 'YOUR_AGENT_ID',
+  }),
   /** A context pack passes safety scanning. */
-  'context_pack.safety_passed': { description: 'A context pack passes safety scanning.', legacy: false },
+  'context_pack.safety_passed': undocumented('A context pack passes safety scanning.', { contextPackId: 'cp_123' }),
   /** A context pack fails safety scanning. */
-  'context_pack.safety_failed': { description: 'A context pack fails safety scanning.', legacy: false },
+  'context_pack.safety_failed': undocumented('A context pack fails safety scanning.', {
+    contextPackId: 'cp_123',
+    findings: ['prompt-injection'],
+  }),
   /** A swarm is created. */
-  'swarm.created': { description: 'A swarm is created.', legacy: false },
+  'swarm.created': undocumented('A swarm is created.', { swarmId: 'swarm_123', agentIds: ['YOUR_AGENT_ID'] }),
   /** A swarm is halted. */
-  'swarm.halted': { description: 'A swarm is halted.', legacy: false },
+  'swarm.halted': undocumented('A swarm is halted.', { swarmId: 'swarm_123', reason: 'manual stop' }),
   /** A monitoring alert is emitted. */
-  'monitoring.alert': { description: 'A monitoring alert is emitted.', legacy: false },
+  'monitoring.alert': undocumented('A monitoring alert is emitted.', {
+    agentId: 'YOUR_AGENT_ID',
+    severity: 'warning',
+    message: 'error rate above threshold',
+  }),
   /** @deprecated Legacy: listed by an earlier version of Armalo's docs; older subscriptions may still send it. `data` has no documented shape. */
-  'score.updated': {
-    description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
-    legacy: true,
-  },
+  'score.updated': legacy,
   /** @deprecated Legacy: listed by an earlier version of Armalo's docs; older subscriptions may still send it. `data` has no documented shape. */
-  'pact.verified': {
-    description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
-    legacy: true,
-  },
+  'pact.verified': legacy,
   /** @deprecated Legacy: listed by an earlier version of Armalo's docs; older subscriptions may still send it. `data` has no documented shape. */
-  'pact.created': {
-    description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
-    legacy: true,
-  },
+  'pact.created': legacy,
   /** @deprecated Legacy: listed by an earlier version of Armalo's docs; older subscriptions may still send it. `data` has no documented shape. */
-  'deal.accepted': {
-    description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
-    legacy: true,
-  },
+  'deal.accepted': legacy,
   /** @deprecated Legacy: listed by an earlier version of Armalo's docs; older subscriptions may still send it. `data` has no documented shape. */
-  'deal.completed': {
-    description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
-    legacy: true,
-  },
+  'deal.completed': legacy,
   /** @deprecated Legacy: listed by an earlier version of Armalo's docs; older subscriptions may still send it. `data` has no documented shape. */
-  'transaction.completed': {
-    description: 'Legacy name from an earlier version of the docs; data shape undocumented.',
-    legacy: true,
-  },
-} as const satisfies Record<string, { description: string; legacy: boolean }>;
+  'transaction.completed': legacy,
+} as const satisfies Record<string, CatalogRow>;
 
 /**
  * Every event name the catalog knows: the 22 documented ones and the legacy ones.
@@ -121,6 +213,16 @@ export type EventName = NamesWhere<false>;
  * ```
  */
 export type LegacyEventName = NamesWhere<true>;
+
+/**
+ * The `data` type of each catalog event, from its row's schema.
+ *
+ * @example
+ * ```ts
+ * type Score = EventDataMap['score.changed']['compositeScore']; // number
+ * ```
+ */
+export type EventDataMap = { [K in CatalogEventName]: z.output<(typeof EVENT_CATALOG)[K]['schema']> };
 
 const catalogNames = Object.keys(EVENT_CATALOG) as CatalogEventName[];
 

@@ -1,36 +1,75 @@
 /**
- * Every way a delivery can be refused or fail, with the HTTP status each one answers.
- * Codes are stable: monitor and alert on them, they will not be renamed.
+ * Every way a delivery can be refused or fail: the HTTP status, the fixed message and any
+ * headers that always go with it. One table: call sites pick a code and may add `details`, never
+ * another message. Codes are stable: monitor and alert on them, they will not be renamed.
  *
  * @example
  * ```ts
- * import { ERROR_STATUS } from '@armalo-webhooks/core';
- * ERROR_STATUS.INVALID_SIGNATURE; // 401
+ * import { ERRORS } from '@armalo-webhooks/core';
+ * ERRORS.SERVER_BUSY.headers; // { 'retry-after': '1', connection: 'close' }
  * ```
  */
-export const ERROR_STATUS = {
-  METHOD_NOT_ALLOWED: 405,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  PAYLOAD_TOO_LARGE: 413,
-  REQUEST_TIMEOUT: 408,
-  MISSING_SIGNATURE: 401,
-  MALFORMED_SIGNATURE: 401,
-  INVALID_SIGNATURE: 401,
-  TIMESTAMP_OUT_OF_TOLERANCE: 401,
-  INVALID_JSON: 400,
-  INVALID_ENVELOPE: 400,
-  INVALID_EVENT_DATA: 422,
-  UNKNOWN_EVENT: 400,
-  DELIVERY_IN_PROGRESS: 409,
-  HANDLER_FAILED: 500,
-  IDEMPOTENCY_STORE_UNAVAILABLE: 503,
-  SERVER_BUSY: 503,
-  RAW_BODY_UNAVAILABLE: 500,
-  INTERNAL_ERROR: 500,
-} as const;
+export const ERRORS = {
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: 'Method not allowed: Armalo webhooks are delivered with POST',
+    headers: { allow: 'POST' },
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Unsupported media type: the body must be uncompressed application/json',
+  },
+  // Closed: an answer sent before the whole body was read must not leave the rest of it on a
+  // keep-alive connection, where it would be taken for the next request.
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'Request body is larger than the configured limit (details.limit bytes)',
+    headers: { connection: 'close' },
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'Request body was not received in full within the read timeout',
+    headers: { connection: 'close' },
+  },
+  MISSING_SIGNATURE: { status: 401, message: 'Missing X-Armalo-Signature header' },
+  MALFORMED_SIGNATURE: {
+    status: 401,
+    message: 'X-Armalo-Signature must be one value of 64 hexadecimal characters',
+  },
+  INVALID_SIGNATURE: { status: 401, message: 'Signature does not match the request body' },
+  TIMESTAMP_OUT_OF_TOLERANCE: {
+    status: 401,
+    message: 'Event timestamp is outside the accepted replay window',
+  },
+  INVALID_JSON: { status: 400, message: 'Request body is not valid UTF-8 JSON' },
+  INVALID_ENVELOPE: { status: 400, message: 'Request body is not a valid Armalo webhook envelope' },
+  INVALID_EVENT_DATA: { status: 422, message: 'Event data does not match the schema for this event' },
+  UNKNOWN_EVENT: { status: 400, message: 'Unknown event type' },
+  DELIVERY_IN_PROGRESS: {
+    status: 409,
+    message: 'This delivery is being processed by another attempt; retry later',
+  },
+  HANDLER_FAILED: { status: 500, message: 'Webhook handler failed; the delivery was not acknowledged' },
+  IDEMPOTENCY_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'Idempotency store unavailable; retry later',
+    headers: { 'retry-after': '5' },
+  },
+  SERVER_BUSY: {
+    status: 503,
+    message: 'Too many webhook bodies are being received at once; retry later',
+    headers: { 'retry-after': '1', connection: 'close' },
+  },
+  RAW_BODY_UNAVAILABLE: {
+    status: 500,
+    message:
+      'The raw request body is not available: it was read or parsed before the webhook handler, so the signature cannot be checked. details.fix says how to mount the handler',
+  },
+  INTERNAL_ERROR: { status: 500, message: 'Internal error while receiving the webhook' },
+} as const satisfies Record<string, { status: number; message: string; headers?: Record<string, string> }>;
 
 /**
- * A stable error code; see {@link ERROR_STATUS} for the status each one maps to.
+ * A stable error code; see {@link ERRORS} for the status and message of each.
  *
  * @example
  * ```ts
@@ -38,38 +77,19 @@ export const ERROR_STATUS = {
  * const code: WebhookErrorCode = 'INVALID_SIGNATURE';
  * ```
  */
-export type WebhookErrorCode = keyof typeof ERROR_STATUS;
+export type WebhookErrorCode = keyof typeof ERRORS;
 
 /**
- * The short, fixed message each code answers with. Messages never contain request data,
- * secrets or signatures, so an error body is always safe to return and to log.
+ * The HTTP status of each code, from {@link ERRORS}.
  *
  * @example
  * ```ts
- * import { ERROR_MESSAGES } from '@armalo-webhooks/core';
- * ERROR_MESSAGES.MISSING_SIGNATURE; // 'Missing X-Armalo-Signature header'
+ * import { ERROR_STATUS } from '@armalo-webhooks/core';
+ * if (result.status === ERROR_STATUS.INVALID_SIGNATURE) alertOnRotation();
  * ```
  */
-export const ERROR_MESSAGES: Readonly<Record<WebhookErrorCode, string>> = {
-  METHOD_NOT_ALLOWED: 'Method not allowed: Armalo webhooks are delivered with POST',
-  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type: the body must be uncompressed application/json',
-  PAYLOAD_TOO_LARGE: 'Request body is larger than the configured limit',
-  REQUEST_TIMEOUT: 'Request body was not received within the read timeout',
-  MISSING_SIGNATURE: 'Missing X-Armalo-Signature header',
-  MALFORMED_SIGNATURE: 'X-Armalo-Signature must be one value of 64 hexadecimal characters',
-  INVALID_SIGNATURE: 'Signature does not match the request body',
-  TIMESTAMP_OUT_OF_TOLERANCE: 'Event timestamp is outside the accepted replay window',
-  INVALID_JSON: 'Request body is not valid UTF-8 JSON',
-  INVALID_ENVELOPE: 'Request body is not a valid Armalo webhook envelope',
-  INVALID_EVENT_DATA: 'Event data does not match the schema for this event',
-  UNKNOWN_EVENT: 'Unknown event type',
-  DELIVERY_IN_PROGRESS: 'This delivery is being processed by another attempt; retry later',
-  HANDLER_FAILED: 'Webhook handler failed; the delivery was not acknowledged',
-  IDEMPOTENCY_STORE_UNAVAILABLE: 'Idempotency store unavailable; retry later',
-  SERVER_BUSY: 'Too many webhook bodies are being received at once; retry later',
-  RAW_BODY_UNAVAILABLE:
-    'The raw request body is not available because it was already parsed; mount the webhook route before any body parser',
-  INTERNAL_ERROR: 'Internal error while receiving the webhook',
+export const ERROR_STATUS = Object.fromEntries(Object.entries(ERRORS).map(([code, row]) => [code, row.status])) as {
+  readonly [C in WebhookErrorCode]: (typeof ERRORS)[C]['status'];
 };
 
 /**
@@ -77,18 +97,17 @@ export const ERROR_MESSAGES: Readonly<Record<WebhookErrorCode, string>> = {
  *
  * @example
  * ```ts
- * const options: WebhookErrorOptions = { message: 'custom', details: { limit: 1024 } };
+ * const options: WebhookErrorOptions = { details: { limit: 1024 }, cause: new Error('db down') };
  * ```
  */
 export interface WebhookErrorOptions {
-  message?: string;
   details?: Record<string, unknown>;
   cause?: unknown;
 }
 
 /**
- * The one error class of the library: a stable `code`, the HTTP `status` it maps to,
- * and optional `details` that are safe to send back to the caller.
+ * The one error class of the library: a stable `code`, the HTTP `status` it maps to, the table's
+ * message, and optional `details` that are safe to send back to the caller.
  *
  * @example
  * ```ts
@@ -103,10 +122,10 @@ export class WebhookError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: WebhookErrorCode, options: WebhookErrorOptions = {}) {
-    super(options.message ?? ERROR_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    super(ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WebhookError';
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = ERRORS[code].status;
     this.details = options.details;
   }
 }
@@ -125,6 +144,6 @@ export function isWebhookError(value: unknown): value is WebhookError {
     (value instanceof Error &&
       value.name === 'WebhookError' &&
       typeof (value as Partial<WebhookError>).code === 'string' &&
-      Object.hasOwn(ERROR_STATUS, (value as Partial<WebhookError>).code!))
+      Object.hasOwn(ERRORS, (value as Partial<WebhookError>).code!))
   );
 }

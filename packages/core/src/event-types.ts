@@ -1,5 +1,6 @@
+import type { EventDataMap } from './catalog.js';
 import type { HeadersInput } from './headers.js';
-import type { EventDataMap, UnknownData } from './schemas.js';
+import type { UnknownData } from './schemas.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /**

@@ -1,17 +1,18 @@
-export { type BodyReadFailure, bodyFailureResult, serverBusyResult } from './body-failures.js';
 export type { RawBody } from './bytes.js';
 export {
   type CatalogEventName,
+  type CatalogRow,
   EVENT_CATALOG,
   EVENT_NAMES,
+  type EventDataMap,
   type EventName,
   isCatalogEventName,
   LEGACY_EVENT_NAMES,
   type LegacyEventName,
 } from './catalog.js';
 export {
-  ERROR_MESSAGES,
   ERROR_STATUS,
+  ERRORS,
   isWebhookError,
   WebhookError,
   type WebhookErrorCode,
@@ -30,39 +31,19 @@ export type {
   WebhookHandler,
   WildcardPattern,
 } from './event-types.js';
-export { getHeader, getSingleHeader, type HeadersInput } from './headers.js';
-export type { Claim, IdempotencyStore } from './idempotency.js';
+export type { HeadersInput } from './headers.js';
+export type { Claim, IdempotencyStore, MaybePromise } from './idempotency.js';
+export type { WebhookLogger } from './logger.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export {
-  createWebhookReceiver,
-  type ReceiveInput,
-  type WebhookReceiver,
-  type WebhookReceiverCore,
-} from './receiver.js';
-export type {
-  ErrorInfo,
-  IdempotencyOptions,
-  ToleranceOptions,
-  WebhookLogger,
-  WebhookReceiverOptions,
-} from './receiver-options.js';
-export { isJsonContentType } from './request-checks.js';
-export {
-  type ErrorBody,
-  type ErrorResultOptions,
-  errorResult,
-  type ResultMeta,
-  type SuccessBody,
-  successResult,
-  type WebhookResult,
-} from './result.js';
+export { createWebhookReceiver, type ReceiveInput, type WebhookReceiver } from './receiver.js';
+export type { ErrorInfo, IdempotencyOptions, ToleranceOptions, WebhookReceiverOptions } from './receiver-options.js';
+export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './result.js';
 export {
   type Envelope,
   type EvalCompletedData,
-  type EventDataMap,
   envelopeSchema,
   evalCompletedDataSchema,
-  eventDataSchemas,
+  parseEventTimestamp,
   type ScoreChangedData,
   scoreChangedDataSchema,
   type UnknownData,
@@ -70,7 +51,9 @@ export {
 } from './schemas.js';
 export {
   createVerifier,
+  parseSignatureHeader,
   SIGNATURE_HEADER,
+  type SignatureHeaderCheck,
   signPayload,
   type Verifier,
   type VerifierOptions,

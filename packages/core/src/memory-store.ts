@@ -1,4 +1,6 @@
 import type { Claim, IdempotencyStore } from './idempotency.js';
+import { log, type WebhookLogger } from './logger.js';
+import { createLoggerSlot } from './store-kit/client-errors.js';
 
 /**
  * Options for {@link createMemoryStore}.
@@ -10,15 +12,16 @@ import type { Claim, IdempotencyStore } from './idempotency.js';
  */
 export interface MemoryStoreOptions {
   /**
-   * Most completed keys kept (default 100,000, about 15 MB). When full, the oldest completed key
-   * is dropped and a warning is logged once: a replay of that delivery inside the window would
-   * then run again, so size this for your volume over the replay window, or use Redis/PostgreSQL.
+   * Most completed keys kept (default 100,000, about 16 MB). Expired keys always go first; only
+   * when every key is still inside its retention does the one closest to its end make room, and a
+   * warning is logged once: a replay of that delivery would then run again, so size this for your
+   * volume over the replay window, or use the Redis or PostgreSQL store.
    */
   maxEntries?: number;
-  /** Clock, for tests. */
+  /** A monotonic clock in milliseconds, for tests. Default `performance.now`. */
   now?: () => number;
-  /** Called once, the first time the cap forces an unexpired key out. Defaults to `console.warn`. */
-  onCapacity?: (message: string) => void;
+  /** Where the capacity warning goes. Default: the logger of the receiver that uses the store. */
+  logger?: WebhookLogger;
 }
 
 /**
@@ -37,16 +40,12 @@ export interface MemoryStore extends IdempotencyStore {
   clear(): void;
 }
 
-interface Lease {
-  token: string;
-  expiresAt: number;
-}
-
 /**
  * The default idempotency store: one process, bounded by an entry cap and by expiry, with no
- * timers (expired keys are swept as new ones complete). Claims are atomic within the process
- * because each operation runs without yielding. For several processes use the Redis or
- * PostgreSQL store.
+ * timers (expired keys are dropped as new ones complete). Its methods answer synchronously, so
+ * claims are atomic within the process. Times are kept on the monotonic clock: a step of the wall
+ * clock neither expires keys early nor keeps them too long. For several processes use the Redis
+ * or PostgreSQL store.
  *
  * @example
  * ```ts
@@ -60,67 +59,29 @@ interface Lease {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
-  const now = options.now ?? Date.now;
-  const onCapacity = options.onCapacity ?? ((message: string) => console.warn(message));
+  const now = options.now ?? (() => performance.now());
+  const logger = createLoggerSlot(options.logger);
   // Completed keys map to their expiry in whole seconds since `epoch`: a small integer is stored
-  // inline by V8, where a millisecond timestamp would cost a heap number per key.
+  // inline by V8, where a millisecond float would cost a heap number per key. An expiry rounds up
+  // and the current time rounds down, so a key is kept at least its full retention.
   const epoch = now();
-  const done = new Map<string, number>();
-  const leases = new Map<string, Lease>();
-  let sequence = 0;
-  let warned = false;
-
-  // An expiry rounds up and the current time rounds down, so a key is kept at least its full
-  // retention (and at most one second more), never dropped up to a second early.
   const expirySeconds = (ms: number) => Math.ceil((ms - epoch) / 1000);
   const elapsedSeconds = (ms: number) => Math.floor((ms - epoch) / 1000);
-
-  // The oldest completed key is read through one long-lived iterator. A fresh `done.keys()` per
-  // call would step again over every deleted slot at the front of the Map's table (V8 compacts it
-  // only when it grows), which made each completion cost O(maxEntries) once the store was full:
-  // about 1 µs per delivery became 17-138 µs at the default cap. `oldest` is the key the cursor last
-  // returned that is still in `done`; every deletion goes through `drop` to keep it right.
-  let cursor: Iterator<string> | undefined;
-  let oldest: string | undefined;
-
-  function peekOldest(): string | undefined {
-    if (oldest === undefined) {
-      cursor ??= done.keys();
-      const next = cursor.next();
-      if (next.done === true) {
-        // Exhausted iterators stay exhausted; start a new one for keys added from now on.
-        cursor = undefined;
-        return undefined;
-      }
-      oldest = next.value;
-    }
-    return oldest;
-  }
-
-  function drop(key: string): void {
-    done.delete(key);
-    if (key === oldest) oldest = undefined;
-  }
-
-  function sweep(nowSec: number): void {
-    // Insertion order is close to expiry order, so the expired keys sit at the front.
-    for (let key = peekOldest(); key !== undefined; key = peekOldest()) {
-      if ((done.get(key) as number) > nowSec) break;
-      drop(key);
-    }
-  }
+  const done = new Map<string, number>();
+  const expiries = createExpiryHeap();
+  const leases = new Map<string, { token: string; expiresAt: number }>();
+  let sequence = 0;
+  let warned = false;
 
   function claim(key: string, leaseMs: number): Claim {
     const at = now();
     const expiry = done.get(key);
     if (expiry !== undefined) {
       if (expiry > elapsedSeconds(at)) return { status: 'duplicate' };
-      drop(key);
+      done.delete(key);
     }
     const lease = leases.get(key);
-    if (lease !== undefined && lease.expiresAt > at) {
-      return { status: 'in-flight', retryAfterMs: lease.expiresAt - at };
-    }
+    if (lease !== undefined && lease.expiresAt > at) return { status: 'in-flight', retryAfterMs: lease.expiresAt - at };
     const token = `${++sequence}`;
     leases.set(key, { token, expiresAt: at + leaseMs });
     return { status: 'claimed', token };
@@ -131,17 +92,35 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if (lease === undefined || lease.token !== token) return;
     leases.delete(key);
     const at = now();
-    sweep(elapsedSeconds(at));
+    const nowSec = elapsedSeconds(at);
+    // Expired keys first, whatever order they were completed in (retention is per delivery).
+    while (expiries.peekExpiry() <= nowSec) dropOldest();
     if (done.size >= maxEntries) {
-      drop(peekOldest() as string);
+      dropOldest();
       if (!warned) {
         warned = true;
-        onCapacity(
-          `armalo-webhooks: memory idempotency store is full (${maxEntries} keys); the oldest keys are dropped before their retention ends. Raise maxEntries or use the Redis or PostgreSQL store.`,
+        log(
+          logger.get(),
+          'warn',
+          `the memory idempotency store is full (${maxEntries} keys inside their retention); keys closest to the end of their retention are dropped early. Raise maxEntries or use the Redis or PostgreSQL store.`,
         );
       }
     }
-    done.set(key, expirySeconds(at + retainMs));
+    const expiry = expirySeconds(at + retainMs);
+    done.set(key, expiry);
+    expiries.push(key, expiry);
+  }
+
+  /** Drops the key whose retention ends first; heap entries of keys since dropped or renewed are skipped. */
+  function dropOldest(): void {
+    for (;;) {
+      const entry = expiries.pop();
+      if (entry === undefined) return;
+      if (done.get(entry.key) === entry.expiry) {
+        done.delete(entry.key);
+        return;
+      }
+    }
   }
 
   function release(key: string, token: string): void {
@@ -149,50 +128,72 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if (lease !== undefined && lease.token === token) leases.delete(key);
   }
 
-  const store: MemoryStore = {
+  return {
     get size() {
       return done.size + leases.size;
     },
     clear() {
       done.clear();
       leases.clear();
-      cursor = undefined;
-      oldest = undefined;
+      expiries.clear();
     },
-    async claim(key, leaseMs) {
-      return claim(key, leaseMs);
+    claim,
+    complete,
+    release,
+    useLogger: logger.adopt,
+  };
+}
+
+/** A binary min-heap of (expiry, key), in two parallel arrays to keep a key's cost small. */
+function createExpiryHeap() {
+  let keys: string[] = [];
+  let times: number[] = [];
+
+  function swap(a: number, b: number): void {
+    [keys[a], keys[b]] = [keys[b] as string, keys[a] as string];
+    [times[a], times[b]] = [times[b] as number, times[a] as number];
+  }
+
+  return {
+    /** The soonest expiry held, or Infinity when empty. */
+    peekExpiry(): number {
+      return times.length === 0 ? Number.POSITIVE_INFINITY : (times[0] as number);
     },
-    async complete(key, token, retainMs) {
-      complete(key, token, retainMs);
+    push(key: string, expiry: number): void {
+      let index = keys.push(key) - 1;
+      times.push(expiry);
+      while (index > 0) {
+        const parent = (index - 1) >> 1;
+        if ((times[parent] as number) <= expiry) break;
+        swap(index, parent);
+        index = parent;
+      }
     },
-    async release(key, token) {
-      release(key, token);
+    pop(): { key: string; expiry: number } | undefined {
+      if (keys.length === 0) return undefined;
+      const top = { key: keys[0] as string, expiry: times[0] as number };
+      const lastKey = keys.pop() as string;
+      const lastTime = times.pop() as number;
+      if (keys.length > 0) {
+        keys[0] = lastKey;
+        times[0] = lastTime;
+        let index = 0;
+        for (;;) {
+          const left = 2 * index + 1;
+          const right = left + 1;
+          let smallest = index;
+          if (left < keys.length && (times[left] as number) < (times[smallest] as number)) smallest = left;
+          if (right < keys.length && (times[right] as number) < (times[smallest] as number)) smallest = right;
+          if (smallest === index) break;
+          swap(index, smallest);
+          index = smallest;
+        }
+      }
+      return top;
+    },
+    clear(): void {
+      keys = [];
+      times = [];
     },
   };
-  synchronous.set(store, { claim, complete, release, methods: [store.claim, store.complete, store.release] });
-  return store;
-}
-
-/** The memory store's operations as plain calls, and the methods they back. */
-interface SynchronousOps {
-  claim(key: string, leaseMs: number): Claim;
-  complete(key: string, token: string, retainMs: number): void;
-  release(key: string, token: string): void;
-  methods: readonly [IdempotencyStore['claim'], IdempotencyStore['complete'], IdempotencyStore['release']];
-}
-
-const synchronous = new WeakMap<IdempotencyStore, SynchronousOps>();
-
-/**
- * The synchronous operations behind a store made by {@link createMemoryStore}, for the receiver:
- * calling them directly skips two promises, a store-timeout race and several microtasks per
- * delivery, with the same effects and answers (the async methods only wrap them). `undefined`
- * for any other store, and for a memory store whose methods were replaced, which must then be
- * called as replaced. Internal: not exported from the package.
- */
-export function synchronousOps(store: IdempotencyStore): Omit<SynchronousOps, 'methods'> | undefined {
-  const ops = synchronous.get(store);
-  if (ops === undefined) return undefined;
-  const [claim, complete, release] = ops.methods;
-  return store.claim === claim && store.complete === complete && store.release === release ? ops : undefined;
 }

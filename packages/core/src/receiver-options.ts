@@ -1,20 +1,7 @@
 import type { WebhookError } from './errors.js';
 import type { SchemaMap, WebhookEvent } from './event-types.js';
 import type { IdempotencyStore } from './idempotency.js';
-
-/**
- * Where the receiver writes warnings and errors. `console` fits; so do pino and winston loggers.
- * Messages never contain secrets, signatures or bodies.
- *
- * @example
- * ```ts
- * const logger: WebhookLogger = { warn: (m) => pino.warn(m), error: (m, meta) => pino.error(meta, m) };
- * ```
- */
-export interface WebhookLogger {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
+import type { WebhookLogger } from './logger.js';
 
 /**
  * The replay window, in milliseconds. See the README's "Replay window" section for the reasoning.
@@ -62,9 +49,18 @@ export interface IdempotencyOptions {
   leaseMs?: number;
   /**
    * The delivery key. Default: the lower-case hex SHA-256 of the raw body, since the contract
-   * has no delivery id and a retry resends the same bytes.
+   * has no delivery id and a retry resends the same bytes. The store sees it after the scope.
    */
   key?: (event: WebhookEvent, rawBody: Uint8Array) => string | Promise<string>;
+  /**
+   * What keeps two receivers that share a store (two Armalo accounts, two secrets) from
+   * deduplicating each other's deliveries: every key is stored as `<scope>:<key>`. Default: a
+   * fingerprint of the secret that verified the delivery (an HMAC of a fixed label, never the
+   * secret itself), so receivers with different secrets never share a key. Set a fixed name per
+   * account (`'acme'`) to keep one delivery one key across a secret rotation, when the same
+   * delivery could arrive signed by the previous secret and again by the current one.
+   */
+  scope?: string;
   /**
    * What to do when the store fails: `'fail-closed'` (default) answers 503 so the sender retries
    * and nothing can run twice; `'fail-open'` runs the handlers without deduplication.
@@ -74,7 +70,8 @@ export interface IdempotencyOptions {
   retainMs?: number;
   /**
    * How long one store call (`claim`, `complete`, `release`) may take before it counts as a store
-   * failure (default 5 s; `Infinity` waits forever). Without it, a store that never answers (a
+   * failure (default 5 s, at most 2^31 - 1 ms; `Infinity` waits forever). The receiver owns this
+   * timeout for every store. Without it, a store that never answers (a
    * hung connection, a pool with no free client) would hang every delivery. A claim that answers
    * after the timeout is released, so the sender's retry is not held off until the lease ends.
    */

@@ -1,4 +1,4 @@
-import { ERROR_MESSAGES, ERROR_STATUS, type WebhookErrorCode } from './errors.js';
+import { ERRORS, type WebhookErrorCode } from './errors.js';
 
 /**
  * The JSON body of a successful answer.
@@ -39,12 +39,14 @@ export interface ErrorBody {
 export interface ResultMeta {
   /** The event name, once the envelope has been validated. */
   event?: string;
-  /** Index into the configured secrets of the one that verified the signature. */
+  /** Index into the configured secrets of the one that verified the signature (0 = the first). */
   secretIndex?: number;
   idempotencyKey?: string;
   duplicate?: boolean;
   /** True when the event name is not in the catalog and was acknowledged without handlers of its own. */
   unknownEvent?: boolean;
+  /** True when the client went away before its body arrived: nothing ran, and nobody reads the answer. */
+  aborted?: boolean;
   /** The error that caused a 5xx answer, for logs; never sent to the caller. */
   error?: unknown;
 }
@@ -68,51 +70,48 @@ export interface WebhookResult {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
 
 /**
- * Options for {@link errorResult}.
+ * What a refusal may add to the table's answer for its code.
  *
  * @example
  * ```ts
- * errorResult('PAYLOAD_TOO_LARGE', { headers: { connection: 'close' } });
+ * const options: RefusalOptions = { details: { limit: 1024 } };
  * ```
  */
-export interface ErrorResultOptions {
-  message?: string;
+export interface RefusalOptions {
+  /** Safe to send: never the secret, the signature or the body. */
   details?: Record<string, unknown>;
+  /** Headers that depend on the delivery, such as a computed `Retry-After`. */
   headers?: Record<string, string>;
   meta?: ResultMeta;
 }
 
-/**
- * Builds the answer for an error code: the status from the code table, a JSON body and its headers.
- * Adapters use it for the few answers they produce before `receive()` can run (body too large
- * mid-stream, read timeout, raw body unavailable), so every answer has the same shape.
- *
- * @example
- * ```ts
- * import { errorResult } from '@armalo-webhooks/core';
- * const result = errorResult('RAW_BODY_UNAVAILABLE', { message: 'Mount the route before express.json()' });
- * ```
- */
-export function errorResult(code: WebhookErrorCode, options: ErrorResultOptions = {}): WebhookResult {
-  const body: ErrorBody = { error: options.message ?? ERROR_MESSAGES[code], code };
-  if (options.details !== undefined) body.details = options.details;
-  const headers: Record<string, string> = { ...JSON_HEADERS, ...options.headers };
-  return { status: ERROR_STATUS[code], headers, body, meta: options.meta ?? {} };
+/** Results built here are instances, so that a step's "value or refusal" is told apart by `instanceof`. */
+class Answer implements WebhookResult {
+  constructor(
+    public status: number,
+    public headers: Record<string, string>,
+    public body: SuccessBody | ErrorBody,
+    public meta: ResultMeta,
+  ) {}
+}
+
+/** Whether a step returned an answer (a refusal) rather than its value. */
+export function isAnswer(value: unknown): value is WebhookResult {
+  return value instanceof Answer;
 }
 
 /**
- * Builds a 200 answer; `duplicate` marks a delivery that was already processed.
- *
- * @example
- * ```ts
- * successResult(true).body; // { ok: true, duplicate: true }
- * ```
+ * The answer for an error code: the status, message and fixed headers from the table, a JSON body.
+ * The only place an error answer is built.
  */
-export function successResult(duplicate: boolean, meta: ResultMeta = {}): WebhookResult {
-  return {
-    status: 200,
-    headers: { ...JSON_HEADERS },
-    body: duplicate ? { ok: true, duplicate: true } : { ok: true },
-    meta,
-  };
+export function refusal(code: WebhookErrorCode, options: RefusalOptions = {}): WebhookResult {
+  const row: { status: number; message: string; headers?: Record<string, string> } = ERRORS[code];
+  const body: ErrorBody = { error: row.message, code };
+  if (options.details !== undefined) body.details = options.details;
+  return new Answer(row.status, { ...JSON_HEADERS, ...row.headers, ...options.headers }, body, options.meta ?? {});
+}
+
+/** A 200 answer; `duplicate` marks a delivery that was already processed. */
+export function acknowledged(meta: ResultMeta, duplicate = false): WebhookResult {
+  return new Answer(200, { ...JSON_HEADERS }, duplicate ? { ok: true, duplicate: true } : { ok: true }, meta);
 }

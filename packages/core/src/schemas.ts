@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { CatalogEventName } from './catalog.js';
 
 /**
  * The envelope every delivery shares. Extra top-level fields are kept, not stripped.
@@ -15,6 +14,24 @@ export const envelopeSchema = z.looseObject({
   timestamp: z.iso.datetime({ offset: true }),
   data: z.record(z.string(), z.unknown()),
 });
+
+const timestampSchema = envelopeSchema.shape.timestamp;
+
+/**
+ * The envelope's timestamp rule, for tools that build or check deliveries (the CLI uses it): an
+ * ISO-8601 date-time with `Z` or an offset, as the receiver accepts it. Returns the time in
+ * milliseconds, or `undefined` for anything the receiver would refuse.
+ *
+ * @example
+ * ```ts
+ * import { parseEventTimestamp } from '@armalo-webhooks/core';
+ * parseEventTimestamp('2026-03-16T10:05:00.000Z'); // 1773655500000
+ * parseEventTimestamp('2026-03-16 10:05'); // undefined
+ * ```
+ */
+export function parseEventTimestamp(value: unknown): number | undefined {
+  return timestampSchema.safeParse(value).success ? Date.parse(value as string) : undefined;
+}
 
 /**
  * A validated envelope, before its `data` is checked against the event's own schema.
@@ -109,54 +126,3 @@ export const unknownDataSchema = z.record(z.string(), z.unknown());
  * ```
  */
 export type UnknownData = z.output<typeof unknownDataSchema>;
-
-/**
- * The `data` schema of every catalog event. Only `score.changed` and `eval.completed` have a
- * documented shape; the others accept any object.
- *
- * @example
- * ```ts
- * import { eventDataSchemas } from '@armalo-webhooks/core';
- * eventDataSchemas['eval.completed'].safeParse(payload.data);
- * ```
- */
-export const eventDataSchemas = {
-  'score.changed': scoreChangedDataSchema,
-  'agent.score.changed': unknownDataSchema,
-  'score.tier_changed': unknownDataSchema,
-  'agent.reputation.updated': unknownDataSchema,
-  'pact.violated': unknownDataSchema,
-  'pact.anchored': unknownDataSchema,
-  'pact.cosigned': unknownDataSchema,
-  'eval.completed': evalCompletedDataSchema,
-  'eval.failed': unknownDataSchema,
-  'escrow.funded': unknownDataSchema,
-  'escrow.released': unknownDataSchema,
-  'escrow.disputed': unknownDataSchema,
-  'escrow.expired': unknownDataSchema,
-  'agent.registered': unknownDataSchema,
-  'wallet.verified': unknownDataSchema,
-  'certification.changed': unknownDataSchema,
-  'context_pack.published': unknownDataSchema,
-  'context_pack.safety_passed': unknownDataSchema,
-  'context_pack.safety_failed': unknownDataSchema,
-  'swarm.created': unknownDataSchema,
-  'swarm.halted': unknownDataSchema,
-  'monitoring.alert': unknownDataSchema,
-  'score.updated': unknownDataSchema,
-  'pact.verified': unknownDataSchema,
-  'pact.created': unknownDataSchema,
-  'deal.accepted': unknownDataSchema,
-  'deal.completed': unknownDataSchema,
-  'transaction.completed': unknownDataSchema,
-} as const satisfies Record<CatalogEventName, z.ZodType>;
-
-/**
- * The `data` type of each catalog event, inferred from {@link eventDataSchemas}.
- *
- * @example
- * ```ts
- * type Score = EventDataMap['score.changed']['compositeScore']; // number
- * ```
- */
-export type EventDataMap = { [K in CatalogEventName]: z.output<(typeof eventDataSchemas)[K]> };

@@ -1,6 +1,7 @@
 import backend from '#crypto';
 import { type RawBody, toBytes } from './bytes.js';
 import type { MaybePromise } from './crypto/types.js';
+import { normalizeSecrets } from './secrets.js';
 
 /** The name of the header that carries the signature, lower-cased as Node exposes it. */
 export const SIGNATURE_HEADER = 'x-armalo-signature';
@@ -19,16 +20,32 @@ export type VerifyOutcome =
   | { ok: true; secretIndex: number }
   | { ok: false; code: 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE' | 'INVALID_SIGNATURE'; reason: string };
 
-type HeaderCheck =
+/**
+ * What {@link parseSignatureHeader} makes of a header value.
+ *
+ * @example
+ * ```ts
+ * const check: SignatureHeaderCheck = { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'header sent more than once' };
+ * ```
+ */
+export type SignatureHeaderCheck =
   | { ok: true; signature: string }
   | { ok: false; code: 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE'; reason: string };
 
 /**
- * Applies the header rules: surrounding whitespace is trimmed, hex is case-insensitive, anything
- * but one value of exactly 64 hex digits is malformed. Length and alphabet are checked before any
- * HMAC work, so a malformed header costs the same whatever the secrets are.
+ * The header rule the receiver applies, for tools that check headers (the CLI's `verify` uses it):
+ * surrounding whitespace is trimmed, hex is case-insensitive, anything but one value of exactly 64
+ * hex digits is malformed. Checked before any HMAC work, so a malformed header costs the same
+ * whatever the secrets are.
+ *
+ * @example
+ * ```ts
+ * import { parseSignatureHeader } from '@armalo-webhooks/core';
+ * parseSignatureHeader('sha256=ab12…'); // { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'not 64 hexadecimal characters' }
+ * ```
  */
-export function parseSignatureHeader(value: string | readonly string[] | undefined): HeaderCheck {
+export function parseSignatureHeader(value: string | readonly string[] | null | undefined): SignatureHeaderCheck {
+  if (value === null) value = undefined;
   if (value === undefined) return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header absent' };
   if (typeof value !== 'string') {
     if (value.length === 0) return { ok: false, code: 'MISSING_SIGNATURE', reason: 'header absent' };
@@ -42,27 +59,6 @@ export function parseSignatureHeader(value: string | readonly string[] | undefin
     return { ok: false, code: 'MALFORMED_SIGNATURE', reason: 'not 64 hexadecimal characters' };
   }
   return { ok: true, signature };
-}
-
-/**
- * Normalizes the `secret` option: one secret, or several during rotation (current first).
- * Throws on an empty secret or one with surrounding whitespace, the usual trace of a secret
- * pasted into an .env file with a trailing newline, which would fail every delivery.
- */
-export function normalizeSecrets(secret: string | readonly string[]): string[] {
-  const secrets = typeof secret === 'string' ? [secret] : [...secret];
-  if (secrets.length === 0) throw new TypeError('armalo-webhooks: at least one webhook secret is required');
-  secrets.forEach((value, index) => {
-    if (typeof value !== 'string' || value.length === 0) {
-      throw new TypeError(`armalo-webhooks: webhook secret #${index} is empty or not a string`);
-    }
-    if (value.trim() !== value) {
-      throw new TypeError(
-        `armalo-webhooks: webhook secret #${index} has leading or trailing whitespace; trim it where it is loaded`,
-      );
-    }
-  });
-  return secrets;
 }
 
 /**
@@ -134,13 +130,15 @@ function outcome(index: number): VerifyOutcome {
  * if (!isValid) return res.status(401).send('Invalid signature');
  * ```
  */
-export async function verifyWebhookSignature(
+export function verifyWebhookSignature(
   rawBody: RawBody,
   signatureHeader: string | readonly string[] | null | undefined,
   secret: string | readonly string[],
 ): Promise<boolean> {
-  const result = await cachedVerifier(secret).verify(rawBody, signatureHeader ?? undefined);
-  return result.ok;
+  // Not an async function: a bad `secret` or `rawBody` throws here, where it is called, like a
+  // misconfiguration should, instead of becoming a rejected promise that reads as "invalid".
+  const outcome = cachedVerifier(secret).verify(rawBody, signatureHeader ?? undefined);
+  return Promise.resolve(outcome).then((result) => result.ok);
 }
 
 // One-entry cache: callers of the function form nearly always pass the same secret on every call,

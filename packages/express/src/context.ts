@@ -1,3 +1,4 @@
+import type {} from '@armalo-webhooks/core';
 import type { Request, Response } from 'express';
 
 /**

@@ -1,8 +1,11 @@
-import type { WebhookReceiverCore, WebhookResult } from '@armalo-webhooks/core';
-import { handleNodeRequest, writeNodeResult } from '@armalo-webhooks/core/node';
-import type { Request, RequestHandler, Response } from 'express';
+import type { WebhookResult } from '@armalo-webhooks/core';
+import { type AnyWebhookReceiver, handleExchange, writeNodeResult } from '@armalo-webhooks/core/adapter';
+import type { Request, RequestHandler } from 'express';
 import { expressContext } from './context.js';
-import { capturedRawBody, rawBodyUnavailableMessage, streamConsumed } from './raw-body.js';
+import { capturedRawBody } from './raw-body.js';
+
+const FIX =
+  "Mount armaloWebhooks() before express.json() and other body parsers, or keep the bytes with express.json({ verify }) using the verify helper from '@armalo-webhooks/express'.";
 
 /**
  * Options for {@link armaloWebhooks}.
@@ -17,16 +20,17 @@ import { capturedRawBody, rawBodyUnavailableMessage, streamConsumed } from './ra
 export interface ArmaloWebhooksOptions {
   /**
    * Called after the answer was written, with what core returned (including `meta`: event name,
-   * secret index, duplicate), for logs and metrics. Not called when the client went away before
-   * its body arrived, since nothing was answered. A throw is passed to `next(error)`.
+   * secret index, duplicate, `aborted` when the client went away), for logs and metrics. A throw
+   * is passed to `next(error)`.
    */
   onResult?: (result: WebhookResult, req: Request) => void;
 }
 
 /**
- * Express 4 and 5 middleware for one receiver. It reads the raw body itself (or takes it from
- * `express.raw()` or the {@link verify} helper), calls `receive()`, and writes the status,
- * headers and JSON body core returned. It never calls `next()` except with an unexpected error.
+ * Express 4 and 5 middleware for one receiver. It hands core the raw body (taken from
+ * `express.raw()` or the {@link verify} helper when a parser ran, else the unread request stream)
+ * and writes the status, headers and JSON body core answers. It calls `next()` only with an
+ * unexpected error.
  *
  * @example
  * ```ts
@@ -44,28 +48,19 @@ export interface ArmaloWebhooksOptions {
  * app.use(express.json());
  * ```
  */
-export function armaloWebhooks(receiver: WebhookReceiverCore, options: ArmaloWebhooksOptions = {}): RequestHandler {
-  const { onResult } = options;
-
-  async function handle(req: Request, res: Response): Promise<void> {
-    const rawBody = capturedRawBody(req);
-    let result: WebhookResult | undefined;
-    if (rawBody === undefined && streamConsumed(req)) {
-      // Checks that need no body still come first: a gzip or text/plain request answers 415.
-      result =
-        receiver.checkRequest({ method: req.method, headers: req.headers }) ??
-        receiver.errorResult('RAW_BODY_UNAVAILABLE', { message: rawBodyUnavailableMessage(req) });
-      writeNodeResult(res, result);
-    } else {
-      const context = expressContext(req, res);
-      // With bytes in hand receive() still runs every header check (a body express.raw() inflated
-      // from gzip answers 415); without, handleNodeRequest checks first, then reads within limits.
-      result = await handleNodeRequest(receiver, req, res, rawBody === undefined ? { context } : { rawBody, context });
-    }
-    if (result !== undefined) onResult?.(result, req);
-  }
-
+export function armaloWebhooks(receiver: AnyWebhookReceiver, options: ArmaloWebhooksOptions = {}): RequestHandler {
   return (req, res, next) => {
-    handle(req, res).catch(next);
+    const bytes = capturedRawBody(req);
+    handleExchange(receiver, {
+      method: req.method,
+      headers: req.headers,
+      body: bytes === undefined ? { kind: 'node', stream: req, fix: FIX } : { kind: 'bytes', bytes },
+      context: expressContext(req, res),
+    })
+      .then((result) => {
+        writeNodeResult(res, result);
+        options.onResult?.(result, req);
+      })
+      .catch(next);
   };
 }

@@ -1,9 +1,9 @@
-import type { WebhookReceiverCore } from '@armalo-webhooks/core';
+import type { AnyWebhookReceiver } from '@armalo-webhooks/core/adapter';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Receivers mounted with `armaloWebhooksPlugin`, by full route path (prefix included). */
-    readonly armaloWebhooks: ReadonlyMap<string, WebhookReceiverCore>;
+    readonly armaloWebhooks: ReadonlyMap<string, AnyWebhookReceiver>;
   }
 }
 
@@ -17,7 +17,7 @@ declare module 'fastify' {
  */
 export interface ArmaloWebhooksPluginOptions {
   /** The receiver from `createWebhookReceiver()`: one per webhook secret (per Armalo account). */
-  receiver: WebhookReceiverCore;
+  receiver: AnyWebhookReceiver;
   /** The route path, starting with `/`. Each registration needs its own. */
   path: string;
   /** Put before `path`, as Fastify's own `register` option (which fastify-plugin alone would ignore). */

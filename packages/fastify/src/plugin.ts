@@ -1,52 +1,45 @@
-import type { IncomingMessage } from 'node:http';
-import type { WebhookReceiverCore, WebhookResult } from '@armalo-webhooks/core';
+import { type AnyWebhookReceiver, type ExchangeBody, handleExchange } from '@armalo-webhooks/core/adapter';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { fastifyContext } from './context.js';
 import type { ArmaloWebhooksPluginOptions } from './options.js';
-import { rawBodyOf, readWebhookBody } from './read-body.js';
 
-function send(reply: FastifyReply, result: WebhookResult): FastifyReply {
+const FIX =
+  'Keep preParsing hooks and plugins that read or replace the body (request.body, the payload stream) off the webhook route: it needs the unread request.';
+const EMPTY = new Uint8Array(0);
+
+/** The request stream, handed from the route's content-type parser to its handler unread. */
+class UnreadBody {
+  constructor(readonly stream: NodeJS.ReadableStream) {}
+}
+
+/** Where the route's bytes are: the stream its parser passed on, none, or something a hook put there. */
+function bodyOf(request: FastifyRequest): ExchangeBody {
+  if (request.body instanceof UnreadBody) return { kind: 'node', stream: request.body.stream, fix: FIX };
+  return request.body === undefined ? { kind: 'bytes', bytes: EMPTY } : { kind: 'consumed', fix: FIX };
+}
+
+async function answer(receiver: AnyWebhookReceiver, request: FastifyRequest, reply: FastifyReply, body: ExchangeBody) {
+  const context = { fastify: fastifyContext(request, reply) };
+  const result = await handleExchange(receiver, { method: request.method, headers: request.headers, body, context });
   return reply.code(result.status).headers(result.headers).send(JSON.stringify(result.body));
 }
 
-/** One registration's encapsulated context: the raw-body parser and the route, nothing else. */
-function webhookScope(receiver: WebhookReceiverCore, path: string): FastifyPluginAsync {
+/** One registration's encapsulated context: the pass-through parser and the route, nothing else. */
+function webhookScope(receiver: AnyWebhookReceiver, path: string): FastifyPluginAsync {
   return async (scope) => {
     scope.removeAllContentTypeParsers();
-    // Every content type (and none) reaches core, which answers 415 in its own shape.
-    // The checks that need no body (405, 415, a declared 413) run here, before a byte is read; a
-    // request without a body never reaches a parser, and receive() makes the same checks for it.
-    scope.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
-      readWebhookBody(receiver, payload, request),
-    );
+    // Every content type (and none) reaches core unread; core reads it within its limits.
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, new UnreadBody(payload)));
     scope.route({
       method: scope.supportedMethods,
       url: path,
-      bodyLimit: receiver.maxBodyBytes,
-      // Fastify refuses a few media types core accepts (a +json subtype with characters outside a token).
-      errorHandler(error: FastifyError, _request, reply) {
+      // Fastify refuses a Content-Type it cannot parse before any parser runs; core's rule decides.
+      errorHandler(error: FastifyError, request, reply) {
         if (error.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error;
-        return send(reply, receiver.errorResult('UNSUPPORTED_MEDIA_TYPE'));
+        return answer(receiver, request, reply, { kind: 'node', stream: request.raw, fix: FIX });
       },
-      async handler(request, reply) {
-        const body = rawBodyOf(receiver, request.body);
-        if (!Buffer.isBuffer(body)) return send(reply, body);
-        const result = await receiver.receive({
-          rawBody: body,
-          headers: request.headers,
-          method: request.method,
-          context: { fastify: fastifyContext(request, reply) },
-        });
-        if (result.meta.error !== undefined) {
-          const code = 'code' in result.body ? result.body.code : undefined;
-          request.log.error(
-            { err: result.meta.error, code, event: result.meta.event },
-            'armalo-webhooks: delivery failed',
-          );
-        }
-        return send(reply, result);
-      },
+      handler: (request, reply) => answer(receiver, request, reply, bodyOf(request)),
     });
   };
 }
@@ -60,7 +53,7 @@ const plugin: FastifyPluginAsync<ArmaloWebhooksPluginOptions> = async (fastify, 
   }
   const url = `${fastify.prefix}${prefix}${path}`;
   if (!fastify.hasDecorator('armaloWebhooks')) fastify.decorate('armaloWebhooks', new Map());
-  const receivers = fastify.armaloWebhooks as Map<string, WebhookReceiverCore>;
+  const receivers = fastify.armaloWebhooks as Map<string, AnyWebhookReceiver>;
   if (receivers.has(url) || fastify.hasRoute({ method: 'POST', url })) {
     throw new Error(`armalo-webhooks: POST ${url} is already registered; give each receiver its own path`);
   }

@@ -1,4 +1,4 @@
-import type { WebhookReceiverCore } from '@armalo-webhooks/core';
+import type { AnyWebhookReceiver } from '@armalo-webhooks/core/adapter';
 
 /**
  * A receiver, or a function that creates one. Pass a function when the receiver needs values
@@ -10,24 +10,19 @@ import type { WebhookReceiverCore } from '@armalo-webhooks/core';
  * const source: ReceiverSource = () => createWebhookReceiver({ secret: process.env.ARMALO_WEBHOOK_SECRET! });
  * ```
  */
-export type ReceiverSource = WebhookReceiverCore | (() => WebhookReceiverCore);
+export type ReceiverSource = AnyWebhookReceiver | (() => AnyWebhookReceiver);
 
 /**
  * Returns a getter for the receiver. A factory runs on the first request and its receiver is kept
  * for the life of the module (one idempotency store, one set of imported keys). A factory that
- * throws (a missing secret, say) is logged and retried on the next request; meanwhile the getter
- * returns `undefined` and the adapter answers a JSON 500, which the sender retries.
+ * throws (a missing secret, say) throws again on every request until it succeeds, so the route
+ * answers Next's own 500 and the sender retries, with the reason in the server log.
  */
-export function resolveReceiver(source: ReceiverSource): () => WebhookReceiverCore | undefined {
+export function resolveReceiver(source: ReceiverSource): () => AnyWebhookReceiver {
   if (typeof source !== 'function') return () => source;
-  let receiver: WebhookReceiverCore | undefined;
+  let receiver: AnyWebhookReceiver | undefined;
   return () => {
-    if (receiver !== undefined) return receiver;
-    try {
-      receiver = source();
-    } catch (error) {
-      console.error('armalo-webhooks: the receiver factory passed to @armalo-webhooks/next threw', error);
-    }
+    receiver ??= source();
     return receiver;
   };
 }

@@ -1,5 +1,5 @@
-import { errorResult } from '@armalo-webhooks/core';
-import { handleFetchRequest, toResponse } from '@armalo-webhooks/core/fetch';
+import type {} from '@armalo-webhooks/core';
+import { handleExchange, toResponse } from '@armalo-webhooks/core/adapter';
 import { type ReceiverSource, resolveReceiver } from './receiver-source.js';
 
 declare module '@armalo-webhooks/core' {
@@ -8,6 +8,9 @@ declare module '@armalo-webhooks/core' {
     next?: { request: Request };
   }
 }
+
+const FIX =
+  'Export the handler from createRouteHandler() as the route itself (export const { POST } = createRouteHandler(...)), and read nothing from the Request before it: no request.json(), request.text() or middleware that consumes the body.';
 
 /**
  * One App Router route handler: `(request) => Promise<Response>`.
@@ -58,9 +61,11 @@ export interface RouteHandlers {
 export function createRouteHandler(receiver: ReceiverSource): RouteHandlers {
   const getReceiver = resolveReceiver(receiver);
   const handle: RouteHandler = async (request) => {
-    const active = getReceiver();
-    if (active === undefined) return toResponse(errorResult('INTERNAL_ERROR'));
-    return (await handleFetchRequest(active, request, { context: { next: { request } } })).response;
+    const body = { kind: 'web', request, fix: FIX } as const;
+    const context = { next: { request } };
+    return toResponse(
+      await handleExchange(getReceiver(), { method: request.method, headers: request.headers, body, context }),
+    );
   };
   return { POST: handle, GET: handle, HEAD: handle, PUT: handle, PATCH: handle, DELETE: handle, OPTIONS: handle };
 }

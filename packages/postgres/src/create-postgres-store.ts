@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, IdempotencyStore } from '@armalo-webhooks/core';
-import { listenForErrors, withTimeout } from '@armalo-webhooks/core/store-kit';
+import type { Claim, IdempotencyStore, WebhookLogger } from '@armalo-webhooks/core';
+import { createLoggerSlot, listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { DEFAULT_TABLE, migrationSql } from './migration.js';
 import type { PgPoolLike, PgQueryConfig } from './pool.js';
 import { buildStatements } from './statements.js';
@@ -16,7 +16,7 @@ const CLAIM_ATTEMPTS = 3;
  *
  * @example
  * ```ts
- * const options: PostgresStoreOptions = { pool, table: 'webhooks.idempotency', timeoutMs: 1_000 };
+ * const options: PostgresStoreOptions = { pool, table: 'webhooks.idempotency' };
  * ```
  */
 export interface PostgresStoreOptions {
@@ -24,12 +24,6 @@ export interface PostgresStoreOptions {
   pool: PgPoolLike;
   /** `table` or `schema.table` (default `armalo_webhook_idempotency`); plain identifiers only. */
   table?: string;
-  /**
-   * Longest wait for PostgreSQL on a claim, complete or release, in ms (default 2,000). Past it
-   * the call rejects, so the receiver answers 503 instead of holding the request while the pool
-   * waits for a server that is down. `Infinity` leaves it to the pool's own timeouts.
-   */
-  timeoutMs?: number;
   /**
    * Use named (prepared) statements, parsed and planned once per connection (default `true`).
    * Turn off behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
@@ -48,10 +42,12 @@ export interface PostgresStoreOptions {
   synchronousCommit?: boolean;
   /**
    * Told about every `'error'` the pool emits (an idle connection died). The store always listens,
-   * because `pg` crashes the process on an unheard pool error. Default: a warning on
-   * `console.warn`, at most every 30 s. `false`: do not listen, because you listen yourself.
+   * because `pg` crashes the process on an unheard pool error. Default: a warning through
+   * `logger`, at most every 30 s. `false`: do not listen, because you listen yourself.
    */
   onPoolError?: ((error: Error) => void) | false;
+  /** Where the store's warnings go. Default: the logger of the receiver that uses the store. */
+  logger?: WebhookLogger;
 }
 
 /**
@@ -116,13 +112,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   }
   const tableOption = options.table ?? DEFAULT_TABLE;
   const table = parseTableName(tableOption);
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  if (!(timeoutMs > 0)) throw new RangeError('armalo-webhooks/postgres: `timeoutMs` must be a positive number');
   const prepared = options.preparedStatements ?? true;
   const sql = buildStatements(table, options.synchronousCommit ?? true);
-  listenForErrors(pool, options.onPoolError, 'armalo-webhooks/postgres: pool error');
-  const late = (operation: string) =>
-    `armalo-webhooks/postgres: ${operation} got no answer from PostgreSQL within ${timeoutMs} ms`;
+  const logger = createLoggerSlot(options.logger);
+  listenForErrors(pool, options.onPoolError, 'PostgreSQL store: pool error', logger.get);
 
   function query(name: 'claim' | 'complete' | 'release' | 'prune', values: unknown[]) {
     const config: PgQueryConfig = { text: sql[name], values };
@@ -150,16 +143,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   return {
     table: table.sql,
-    claim(key, leaseMs) {
-      return withTimeout(claim(key, leaseMs), timeoutMs, late('claim'));
-    },
+    claim,
     async complete(key, token, retainMs) {
       const retain = retainMs >= FOREVER_MS ? null : milliseconds(retainMs);
-      await withTimeout(query('complete', [key, token, retain]), timeoutMs, late('complete'));
+      await query('complete', [key, token, retain]);
     },
     async release(key, token) {
-      await withTimeout(query('release', [key, token]), timeoutMs, late('release'));
+      await query('release', [key, token]);
     },
+    useLogger: logger.adopt,
     async migrate() {
       // One simple-protocol query is one transaction: the advisory lock serializes processes
       // migrating at once (CREATE ... IF NOT EXISTS alone can still fail on a concurrent create).

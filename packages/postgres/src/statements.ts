@@ -49,7 +49,10 @@ ON CONFLICT (key) DO UPDATE
   SET state = 'done', owner_token = excluded.owner_token, retain_until = excluded.retain_until
   WHERE k.state = 'leased' AND (k.owner_token = excluded.owner_token OR k.lease_expires_at <= now())`;
 
-  const release = `DELETE FROM ${t} WHERE key = $1 AND state = 'leased' AND owner_token = $2${noFlushWait.replace(' WHERE', ' AND')}`;
+  const release = synchronousCommit
+    ? `DELETE FROM ${t} WHERE key = $1 AND state = 'leased' AND owner_token = $2`
+    : `DELETE FROM ${t} WHERE key = $1 AND state = 'leased' AND owner_token = $2
+  AND set_config('synchronous_commit', 'off', true) IS NOT NULL`;
 
   // Batches with SKIP LOCKED, so pruning a large backlog never holds many row locks at once or
   // waits behind a claim in progress.

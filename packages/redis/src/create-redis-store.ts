@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, IdempotencyStore } from '@armalo-webhooks/core';
-import { listenForErrors, withTimeout } from '@armalo-webhooks/core/store-kit';
+import type { Claim, IdempotencyStore, WebhookLogger } from '@armalo-webhooks/core';
+import { createLoggerSlot, listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { type RedisClientLike, scriptRunner } from './client.js';
 import { CLAIM, COMPLETE, RELEASE } from './scripts.js';
 
@@ -21,18 +21,14 @@ export interface RedisStoreOptions {
   /** Put before every delivery key (default `'armalo-webhooks:idempotency:'`). */
   keyPrefix?: string;
   /**
-   * Longest wait for Redis on any call, in ms (default 2,000). Past it the call rejects, so the
-   * receiver answers 503 instead of holding the request while the client waits for a server that
-   * is down. `Infinity` leaves it to the client's own timeouts.
-   */
-  timeoutMs?: number;
-  /**
    * Told about every `'error'` the client emits (connection refused, reset, ...). The store always
    * listens, because an emitter with no `'error'` listener crashes the process. Default: a
-   * warning on `console.warn`, at most every 30 s. `false`: do not listen, because you attach
+   * warning through `logger`, at most every 30 s. `false`: do not listen, because you attach
    * your own listener to the client.
    */
   onClientError?: ((error: Error) => void) | false;
+  /** Where the store's warnings go. Default: the logger of the receiver that uses the store. */
+  logger?: WebhookLogger;
 }
 
 /**
@@ -57,8 +53,9 @@ export interface RedisStore extends IdempotencyStore {
  * Claims are one Lua script, so a key is claimed by exactly one caller. `complete` marks the key
  * done when the caller's token holds it or nobody holds it (its lease ran out and nobody claimed
  * since); a newer owner's live lease is left alone. `release` deletes the key only while the
- * caller's token holds it. A failing or unreachable server makes calls reject (within
- * `timeoutMs`), which the receiver answers with 503 IDEMPOTENCY_STORE_UNAVAILABLE.
+ * caller's token holds it. A failing server makes calls reject, and the receiver's
+ * `idempotency.timeoutMs` bounds a call to one that does not answer: both answer 503
+ * IDEMPOTENCY_STORE_UNAVAILABLE.
  *
  * @example
  * ```ts
@@ -80,12 +77,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
   const keyPrefix = options.keyPrefix ?? 'armalo-webhooks:idempotency:';
   if (typeof keyPrefix !== 'string') throw new TypeError('armalo-webhooks/redis: `keyPrefix` must be a string');
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  if (!(timeoutMs > 0)) throw new RangeError('armalo-webhooks/redis: `timeoutMs` must be a positive number');
   const run = scriptRunner(client);
-  listenForErrors(client, options.onClientError, 'armalo-webhooks/redis: Redis client error');
-  const late = (operation: string) =>
-    `armalo-webhooks/redis: ${operation} got no answer from Redis within ${timeoutMs} ms`;
+  const logger = createLoggerSlot(options.logger);
+  listenForErrors(client, options.onClientError, 'Redis store: client error', logger.get);
 
   const keyFor = (key: string) => keyPrefix + key;
 
@@ -93,9 +87,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     keyFor,
     async claim(key, leaseMs): Promise<Claim> {
       const token = randomUUID();
-      const reply = Number(
-        await withTimeout(run(CLAIM, keyFor(key), [token, milliseconds(leaseMs)]), timeoutMs, late('claim')),
-      );
+      const reply = Number(await run(CLAIM, keyFor(key), [token, milliseconds(leaseMs)]));
       if (reply === 0) return { status: 'claimed', token };
       if (reply === -1) return { status: 'duplicate' };
       if (reply > 0) return { status: 'in-flight', retryAfterMs: reply };
@@ -104,11 +96,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     async complete(key, token, retainMs) {
       const retain = retainMs >= FOREVER_MS ? '' : milliseconds(retainMs);
-      await withTimeout(run(COMPLETE, keyFor(key), [token, retain]), timeoutMs, late('complete'));
+      await run(COMPLETE, keyFor(key), [token, retain]);
     },
     async release(key, token) {
-      await withTimeout(run(RELEASE, keyFor(key), [token]), timeoutMs, late('release'));
+      await run(RELEASE, keyFor(key), [token]);
     },
+    useLogger: logger.adopt,
   };
 }
 

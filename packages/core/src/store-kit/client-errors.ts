@@ -1,3 +1,5 @@
+import { log, type WebhookLogger } from '../logger.js';
+
 const QUIET_MS = 30_000;
 
 const DEFAULT_LISTENER = Symbol('default listener');
@@ -10,14 +12,11 @@ const attached = new WeakMap<object, Set<unknown>>();
  * @example
  * ```ts
  * import { createThrottledWarning } from '@armalo-webhooks/core/store-kit';
- * const warn = createThrottledWarning('my-store: client error');
+ * const warn = createThrottledWarning('my-store: client error', (message) => console.warn(message));
  * client.on('error', warn);
  * ```
  */
-export function createThrottledWarning(
-  label: string,
-  warn: (message: string) => void = console.warn,
-): (error: Error) => void {
+export function createThrottledWarning(label: string, warn: (message: string) => void): (error: Error) => void {
   let lastAt = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   return (error) => {
@@ -50,18 +49,21 @@ export interface ErrorEmitter {
  * the error, which kills the process (node-redis emits every connection failure that way, and `pg`
  * emits when an idle connection dies), so a store listens: an outage then shows up only as failed
  * store calls, which the receiver answers with 503. `listener` defaults to a throttled warning
- * under `label`; `false` leaves the emitter alone (you listen yourself).
+ * under `label` through `logger()` (the store's logger, see {@link createLoggerSlot}); `false`
+ * leaves the emitter alone (you listen yourself).
  *
  * @example
  * ```ts
  * import { listenForErrors } from '@armalo-webhooks/core/store-kit';
- * listenForErrors(pool, options.onPoolError, 'my-store: pool error');
+ * const logger = createLoggerSlot(options.logger);
+ * listenForErrors(pool, options.onPoolError, 'my-store: pool error', logger.get);
  * ```
  */
 export function listenForErrors(
   emitter: ErrorEmitter,
   listener: ((error: Error) => void) | false | undefined,
   label: string,
+  logger: () => WebhookLogger,
 ): void {
   if (listener === false) return;
   // Several stores on one client or pool (one per receiver, say) add a given listener, or the
@@ -74,7 +76,7 @@ export function listenForErrors(
   }
   if (seen.has(key)) return;
   seen.add(key);
-  const onError = listener ?? createThrottledWarning(label);
+  const onError = listener ?? createThrottledWarning(label, (message) => log(logger(), 'warn', message));
   emitter.on('error', (error: Error) => {
     try {
       onError(error);
@@ -82,4 +84,25 @@ export function listenForErrors(
       // A throwing listener would turn back into the crash this listener exists to prevent.
     }
   });
+}
+
+/**
+ * A store's logger: the one it was given, else the first receiver's that uses it (through
+ * `IdempotencyStore.useLogger`), else `console`. Stores built on the kit share this rule.
+ *
+ * @example
+ * ```ts
+ * import { createLoggerSlot } from '@armalo-webhooks/core/store-kit';
+ * const logger = createLoggerSlot(options.logger);
+ * const store = { ...operations, useLogger: logger.adopt };
+ * ```
+ */
+export function createLoggerSlot(own?: WebhookLogger): { get(): WebhookLogger; adopt(logger: WebhookLogger): void } {
+  let current = own;
+  return {
+    get: () => current ?? console,
+    adopt: (logger) => {
+      current ??= logger;
+    },
+  };
 }

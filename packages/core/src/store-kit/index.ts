@@ -1,2 +1,1 @@
-export { createThrottledWarning, type ErrorEmitter, listenForErrors } from './client-errors.js';
-export { withTimeout } from './with-timeout.js';
+export { createLoggerSlot, createThrottledWarning, type ErrorEmitter, listenForErrors } from './client-errors.js';

@@ -1,5 +1,5 @@
-import { errorResult } from '@armalo-webhooks/core';
-import { handleNodeRequest, writeNodeResult } from '@armalo-webhooks/core/node';
+import type {} from '@armalo-webhooks/core';
+import { handleExchange, writeNodeResult } from '@armalo-webhooks/core/adapter';
 import type { NextApiRequest, NextApiResponse } from 'next';
 import { type ReceiverSource, resolveReceiver } from '../receiver-source.js';
 
@@ -10,11 +10,9 @@ declare module '@armalo-webhooks/core' {
   }
 }
 
-/** Names the one fix, since this only happens when the route's `config` is missing or not seen. */
-const BODY_PARSER_MESSAGE =
-  'Next.js already parsed this request body (req.body is set), so the signed bytes are gone. ' +
-  'Add `export const config = { api: { bodyParser: false } };` to this API route file itself, ' +
-  'as an object literal (Next.js reads it statically at build time; a re-exported, imported or computed config does not apply).';
+/** The one fix: Next parses the body only when the route's `config` is missing or not seen. */
+const FIX =
+  'Add `export const config = { api: { bodyParser: false } };` to this API route file itself, as an object literal (Next.js reads it statically at build time; a re-exported, imported or computed config does not apply).';
 
 /**
  * A Pages Router API route handler: `(req, res) => Promise<void>`.
@@ -45,14 +43,15 @@ export type ApiHandler = (req: NextApiRequest, res: NextApiResponse) => Promise<
 export function createApiHandler(receiver: ReceiverSource): ApiHandler {
   const getReceiver = resolveReceiver(receiver);
   return async (req, res) => {
-    const active = getReceiver();
-    if (active === undefined) return writeNodeResult(res, errorResult('INTERNAL_ERROR'));
-    const refused = active.checkRequest({ method: req.method ?? 'GET', headers: req.headers });
-    if (refused !== undefined) return writeNodeResult(res, refused);
-    // Next's parser has drained the stream by now; reading it would find nothing (or wait forever).
-    if (req.body !== undefined) {
-      return writeNodeResult(res, active.errorResult('RAW_BODY_UNAVAILABLE', { message: BODY_PARSER_MESSAGE }));
-    }
-    await handleNodeRequest(active, req, res, { context: { nextApi: { req, res } } });
+    // Next's parser sets req.body once it has drained the stream.
+    const body =
+      req.body === undefined
+        ? ({ kind: 'node', stream: req, fix: FIX } as const)
+        : ({ kind: 'consumed', fix: FIX } as const);
+    const context = { nextApi: { req, res } };
+    writeNodeResult(
+      res,
+      await handleExchange(getReceiver(), { method: req.method, headers: req.headers, body, context }),
+    );
   };
 }

@@ -1,0 +1,155 @@
+import backend from '#crypto';
+import type { IdempotencyConfig, ReceiverConfig } from './config.js';
+import { WebhookError } from './errors.js';
+import type { WebhookContext, WebhookEvent } from './event-types.js';
+import type { Claim } from './idempotency.js';
+import { describeError, log } from './logger.js';
+import type { ErrorInfo } from './receiver-options.js';
+import { acknowledged, type ResultMeta, refusal, type WebhookResult } from './result.js';
+import { callStore } from './store-call.js';
+
+/** A handler as the router stores it. */
+export type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
+
+/** A verified, validated delivery, ready for its handlers. */
+export interface Delivery {
+  event: WebhookEvent;
+  handlers: readonly AnyHandler[];
+  bytes: Uint8Array;
+  secretIndex: number;
+  /** The signed timestamp, in milliseconds. */
+  timestampMs: number;
+  /** When the receiver started on it (wall clock). */
+  now: number;
+  /** Builds the handlers' `ctx` once the idempotency key is known. */
+  context(idempotencyKey: string | undefined): WebhookContext;
+  meta: ResultMeta;
+}
+
+/**
+ * Steps 6 and 7: claim the delivery's key, run its handlers in order, then complete the key
+ * (success) or release it (failure, so the sender's retry runs). Without idempotency, just run.
+ */
+export async function dispatch(config: ReceiverConfig, delivery: Delivery): Promise<WebhookResult> {
+  const idempotency = config.idempotency;
+  if (idempotency === undefined) return finish(config, delivery, await runHandlers(delivery, undefined));
+
+  const key = await deliveryKey(idempotency, delivery);
+  if (key instanceof WebhookError) return failed(config, delivery, key);
+  delivery.meta.idempotencyKey = key;
+  const claim = await claimKey(idempotency, key).catch((cause: unknown) => cause as Error);
+  if (claim instanceof Error) {
+    const error = new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause: claim });
+    if (!idempotency.failOpen) return failed(config, delivery, error);
+    await report(config, error, info(delivery));
+    return finish(config, delivery, await runHandlers(delivery, key));
+  }
+  if (claim.status === 'duplicate') {
+    delivery.meta.duplicate = true;
+    return acknowledged(delivery.meta, true);
+  }
+  if (claim.status === 'in-flight') {
+    const waitMs = Number.isFinite(claim.retryAfterMs) ? (claim.retryAfterMs as number) : idempotency.leaseMs;
+    const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)));
+    return refusal('DELIVERY_IN_PROGRESS', { meta: delivery.meta, headers: { 'retry-after': retryAfter } });
+  }
+
+  const failure = await runHandlers(delivery, key);
+  // Settle failures are reported, never turned into another answer: the handlers have run.
+  try {
+    await callStore(
+      () =>
+        failure === undefined
+          ? idempotency.store.complete(key, claim.token, retention(config, delivery))
+          : idempotency.store.release(key, claim.token),
+      idempotency.timeoutMs,
+    );
+  } catch (cause) {
+    await report(config, new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause }), info(delivery));
+  }
+  return finish(config, delivery, failure);
+}
+
+/** The stored key: `<scope>:<key>`, the key a SHA-256 of the body unless `idempotency.key` says otherwise. */
+async function deliveryKey(idempotency: IdempotencyConfig, delivery: Delivery): Promise<string | WebhookError> {
+  try {
+    const key = await (idempotency.key
+      ? idempotency.key(delivery.event, delivery.bytes)
+      : backend.sha256Hex(delivery.bytes));
+    if (typeof key !== 'string' || key === '') throw new TypeError('idempotency.key must return a non-empty string');
+    return `${await idempotency.scopes[delivery.secretIndex]}:${key}`;
+  } catch (cause) {
+    // A bug in the user's key function, not a store outage: 500, so the sender retries.
+    return new WebhookError('INTERNAL_ERROR', { cause });
+  }
+}
+
+/** Claims `key`; a claim that arrives after the timeout is given back, since nothing ran. */
+async function claimKey(idempotency: IdempotencyConfig, key: string): Promise<Claim> {
+  const claim = await callStore(
+    () => idempotency.store.claim(key, idempotency.leaseMs),
+    idempotency.timeoutMs,
+    (late) => {
+      if (late?.status === 'claimed') Promise.resolve(idempotency.store.release(key, late.token)).catch(() => {});
+    },
+  );
+  // A store that answers something else fails closed: running without a token would silently
+  // drop deduplication for this delivery.
+  const valid =
+    claim?.status === 'duplicate' ||
+    claim?.status === 'in-flight' ||
+    (claim?.status === 'claimed' && typeof claim.token === 'string');
+  if (!valid) throw new TypeError(`idempotency store returned an invalid claim (${JSON.stringify(claim)})`);
+  return claim;
+}
+
+/** How long a completed key must be kept: until the timestamp leaves the replay window, plus the skew allowance. */
+function retention(config: ReceiverConfig, delivery: Delivery): number {
+  const window = config.tolerance;
+  if (window === undefined) return (config.idempotency as IdempotencyConfig).retainMs;
+  return Math.max(delivery.timestampMs + window.pastMs - delivery.now, 0) + window.futureMs;
+}
+
+/** Runs the handlers in registration order; the first failure stops the run. Returns it, if any. */
+async function runHandlers(delivery: Delivery, key: string | undefined): Promise<unknown> {
+  const ctx = delivery.context(key);
+  try {
+    for (const handler of delivery.handlers) await handler(delivery.event, ctx);
+    return undefined;
+  } catch (error) {
+    // A handler that throws `undefined` still failed.
+    return error ?? new Error('handler threw undefined');
+  }
+}
+
+async function finish(config: ReceiverConfig, delivery: Delivery, failure: unknown): Promise<WebhookResult> {
+  if (failure === undefined) return acknowledged(delivery.meta);
+  return failed(config, delivery, new WebhookError('HANDLER_FAILED', { cause: failure }));
+}
+
+async function failed(config: ReceiverConfig, delivery: Delivery, error: WebhookError): Promise<WebhookResult> {
+  await report(config, error, info(delivery));
+  delivery.meta.error = error;
+  return refusal(error.code, { meta: delivery.meta });
+}
+
+function info(delivery: Delivery): ErrorInfo {
+  const { event, idempotencyKey } = delivery.meta;
+  return idempotencyKey === undefined ? { event: event as string } : { event: event as string, idempotencyKey };
+}
+
+/**
+ * Tells `onError` (or the logger) about a 5xx. A throwing hook or logger never changes the answer.
+ */
+export async function report(config: ReceiverConfig, error: WebhookError, errorInfo: ErrorInfo): Promise<void> {
+  try {
+    if (config.onError) await config.onError(error, errorInfo);
+    else
+      log(config.logger, 'error', `${error.code}: ${error.message}`, {
+        ...errorInfo,
+        cause: describeError(error.cause),
+      });
+  } catch (hookError) {
+    log(config.logger, 'error', 'onError threw', { cause: describeError(hookError) });
+  }
+}

@@ -1,0 +1,105 @@
+import backend from '#crypto';
+import { decodeUtf8 } from './bytes.js';
+import { EVENT_CATALOG, isCatalogEventName } from './catalog.js';
+import type { ReceiverConfig } from './config.js';
+import { parseEnvelope } from './envelope.js';
+import type { SchemaMap } from './event-types.js';
+import { getHeader, type HeadersInput } from './headers.js';
+import { clip, formatIssues, type Issue } from './issues.js';
+import { type ResultMeta, refusal, type WebhookResult } from './result.js';
+import type { Envelope, UnknownData } from './schemas.js';
+import { parseSignatureHeader, SIGNATURE_HEADER } from './signature.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+// The pipeline's steps: plain functions that return their value, or the refusal to answer with.
+// Each one adds what it learned to `meta`, which every later answer carries.
+
+/** Step 2: the signature over the exact bytes. Returns the index of the secret that matched. */
+export async function verifySignature(
+  config: ReceiverConfig,
+  bytes: Uint8Array,
+  headers: HeadersInput,
+  meta: ResultMeta,
+): Promise<number | WebhookResult> {
+  const header = parseSignatureHeader(getHeader(headers, SIGNATURE_HEADER));
+  if (!header.ok) return refusal(header.code, { meta });
+  const secretIndex = await backend.matchSignature(config.keys as never, bytes, header.signature);
+  if (secretIndex === -1) return refusal('INVALID_SIGNATURE', { meta });
+  meta.secretIndex = secretIndex;
+  return secretIndex;
+}
+
+/** Step 3: strict UTF-8, JSON, the envelope. */
+export function parseDelivery(bytes: Uint8Array, meta: ResultMeta): Envelope | WebhookResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(decodeUtf8(bytes));
+  } catch {
+    return refusal('INVALID_JSON', { meta });
+  }
+  const parsed = parseEnvelope(json);
+  if (!parsed.success) {
+    return refusal('INVALID_ENVELOPE', { meta, details: { issues: formatIssues(parsed.error.issues) } });
+  }
+  meta.event = parsed.data.event;
+  return parsed.data;
+}
+
+/** Step 4: the replay window on the signed timestamp. Returns the timestamp in milliseconds. */
+export function checkReplayWindow(
+  config: ReceiverConfig,
+  envelope: Envelope,
+  now: number,
+  meta: ResultMeta,
+): number | WebhookResult {
+  const timestampMs = Date.parse(envelope.timestamp);
+  const window = config.tolerance;
+  if (window && (timestampMs < now - window.pastMs || timestampMs > now + window.futureMs)) {
+    return refusal('TIMESTAMP_OUT_OF_TOLERANCE', { meta, details: window });
+  }
+  return timestampMs;
+}
+
+/**
+ * Step 5: a known event's `data` against its schema (a user schema wins over the catalog's); an
+ * unknown name is acknowledged or refused by `unknownEvents`. Returns the data handlers get:
+ * the schema's output, extra fields passed through. `known` says which handlers apply.
+ */
+export async function validateEvent(
+  config: ReceiverConfig,
+  envelope: Envelope,
+  meta: ResultMeta,
+): Promise<{ known: boolean; data: UnknownData } | WebhookResult> {
+  const name = envelope.event;
+  const userSchema = Object.hasOwn(config.schemas, name) ? config.schemas[name] : undefined;
+  if (userSchema === undefined && !isCatalogEventName(name)) {
+    if (config.rejectUnknown) return refusal('UNKNOWN_EVENT', { meta, details: { event: clip(name) } });
+    meta.unknownEvent = true;
+    return { known: false, data: envelope.data };
+  }
+  const checked = await validateWith(
+    userSchema ?? EVENT_CATALOG[name as keyof typeof EVENT_CATALOG].schema,
+    envelope.data,
+  );
+  if (!checked.ok) {
+    return refusal('INVALID_EVENT_DATA', { meta, details: { event: clip(name), issues: checked.issues } });
+  }
+  return { known: true, data: checked.value as UnknownData };
+}
+
+type Checked = { ok: true; value: unknown } | { ok: false; issues: Issue[] };
+
+/** Runs any Standard Schema (zod's included); a promise only when the validator answers with one. */
+function validateWith(schema: StandardSchemaV1, data: unknown): Checked | Promise<Checked> {
+  const result = schema['~standard'].validate(data);
+  return result instanceof Promise ? result.then(checked) : checked(result);
+}
+
+function checked(result: StandardSchemaV1.Result<unknown>): Checked {
+  return result.issues ? { ok: false, issues: formatIssues(result.issues) } : { ok: true, value: result.value };
+}
+
+/** Whether `name` is routable: in the catalog or given a schema. */
+export function isKnownEvent(schemas: SchemaMap, name: string): boolean {
+  return Object.hasOwn(schemas, name) || isCatalogEventName(name);
+}
