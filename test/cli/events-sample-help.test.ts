@@ -20,9 +20,12 @@ describe('armalo-webhooks events', () => {
     }
   });
 
-  it('prints JSON with --json', async () => {
+  it('prints the catalog rows as JSON with --json: name, description and legacy flag', async () => {
     const result = await runCli(['events', '--json']);
     const list = JSON.parse(result.stdout) as { name: string; legacy: boolean }[];
+    expect(list).toEqual(
+      Object.entries(EVENT_CATALOG).map(([name, row]) => ({ name, description: row.description, legacy: row.legacy })),
+    );
     expect(list.filter((item) => !item.legacy).map((item) => item.name)).toEqual(EVENT_NAMES);
     expect(list.filter((item) => item.legacy).map((item) => item.name)).toEqual(LEGACY_EVENT_NAMES);
   });
@@ -39,9 +42,18 @@ describe('armalo-webhooks sample', () => {
     });
   });
 
-  it('prints only data with --data-only', async () => {
+  it("prints only data with --data-only: the sample of the event's catalog row", async () => {
     const result = await runCli(['sample', 'eval.completed', '--data-only']);
-    expect(JSON.parse(result.stdout)).toEqual(sampleData('eval.completed'));
+    expect(JSON.parse(result.stdout)).toEqual(EVENT_CATALOG['eval.completed'].sample);
+  });
+
+  it('rejects a timestamp the receiver refuses, in one line', async () => {
+    const result = await runCli(['sample', 'score.changed', '--timestamp', '2026-03-16T24:00:00Z']);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^error: --timestamp must be a date-time the receiver accepts: .*"2026-03-16T24:00:00Z"$/m,
+    );
   });
 
   it('rejects an unknown event with one line listing the valid ones', async () => {

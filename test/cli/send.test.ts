@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_NAMES } from '@armalo-webhooks/core';
+import { EVENT_NAMES, parseEventTimestamp } from '@armalo-webhooks/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort, lines, type RunResult, runCli, SECRET, startReceiver, type TestReceiver } from './harness.js';
 
@@ -151,6 +151,34 @@ describe('armalo-webhooks send', () => {
       'error: missing secret: pass --secret <secret> or set ARMALO_WEBHOOK_SECRET',
     ]);
     expect(receiver.handled).toEqual([]);
+  });
+
+  it('rejects, in one line, a timestamp that the receiver refuses, and sends one it accepts as typed', async () => {
+    // Each of these passed the CLI's own ISO-8601 check before it used core's rule.
+    for (const timestamp of ['2026-03-16T10:05Z', '2026-03-16T10:05:00+0100', '2026-02-30T10:05:00Z']) {
+      expect(parseEventTimestamp(timestamp)).toBeUndefined();
+      const result = await runCli(['send', 'score.changed', '--url', receiver.url, '-s', SECRET, '-t', timestamp]);
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toEqual([
+        `error: --timestamp must be a date-time the receiver accepts: ISO-8601 with seconds and Z or an offset like +01:00, e.g. 2026-03-16T10:05:00.000Z; got "${timestamp}"`,
+      ]);
+    }
+    expect(receiver.handled).toEqual([]);
+    const offset = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, '+01:00');
+    const accepted = await runCli(['send', 'eval.failed', '--url', receiver.url, '-s', SECRET, '-t', offset]);
+    expect(accepted.code).toBe(0);
+    expect(receiver.handled).toEqual(['eval.failed']);
+  });
+
+  it('signs with #0 (current) when several secrets are given, and says so', async () => {
+    const result = await runCli(['send', 'pact.violated', '--url', receiver.url], {
+      env: { ARMALO_WEBHOOK_SECRET: `${SECRET},whsec_cli_test_previous` },
+    });
+    expect(result.code).toBe(0);
+    expect(lines(result.stderr)).toEqual([
+      'note: signing with ARMALO_WEBHOOK_SECRET #0 (current), the first of 2 secrets',
+    ]);
+    expect(receiver.handled).toEqual(['pact.violated']);
   });
 
   it('rejects an invalid URL, timestamp or repeat count in one line', async () => {

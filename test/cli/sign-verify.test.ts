@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseSignatureHeader, verifyWebhookSignature } from '@armalo-webhooks/core';
 import { createSignedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lines, type RunResult, runCli, SECRET } from './harness.js';
@@ -74,7 +75,7 @@ describe('armalo-webhooks verify', () => {
   it('prints OK for a correct signature', async () => {
     const result = await runCli(['verify', '--file', bodyFile, '--signature', SIGNATURE, '--secret', SECRET]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('OK: the signature verifies with --secret #1\n');
+    expect(result.stdout).toBe('OK: the signature verifies with --secret #0\n');
   });
 
   it('reads the body from stdin and the secret from the environment', async () => {
@@ -83,7 +84,29 @@ describe('armalo-webhooks verify', () => {
       env: { ARMALO_WEBHOOK_SECRET: SECRET },
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('OK: the signature verifies with ARMALO_WEBHOOK_SECRET #1\n');
+    expect(result.stdout).toBe('OK: the signature verifies with ARMALO_WEBHOOK_SECRET #0\n');
+  });
+
+  it('agrees with core on upper-case hex and whitespace around the header value', async () => {
+    const header = `  ${SIGNATURE.toUpperCase()}\t\n`;
+    expect(parseSignatureHeader(header).ok).toBe(true);
+    expect(await verifyWebhookSignature(delivery.body, header, SECRET)).toBe(true);
+    const result = await runCli(['verify', '--file', bodyFile, '--signature', header, '--secret', SECRET]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('OK: the signature verifies with --secret #0\n');
+  });
+
+  it('refuses, like core, a signature made with a secret whose whitespace was kept', async () => {
+    const padded = `${SECRET}\n`;
+    const result = await runCli(['verify', '--file', bodyFile, '--signature', sign(delivery.body, padded)], {
+      env: { ARMALO_WEBHOOK_SECRET: padded },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      'secret ARMALO_WEBHOOK_SECRET #0 has a trailing newline, and the signature was made with it as part of the key',
+    );
+    expect(result.stdout).not.toContain('Fixed as described');
+    expectNoSecretIn(result);
   });
 
   it('diagnoses a secret with surrounding whitespace', async () => {
@@ -92,7 +115,7 @@ describe('armalo-webhooks verify', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/^FAIL/);
     expect(result.stdout).toContain(
-      'secret --secret #1 has a trailing newline: the signature matches once it is trimmed',
+      'secret --secret #0 has a trailing newline: the signature matches once it is trimmed',
     );
     expectNoSecretIn(result);
   });
@@ -132,8 +155,8 @@ describe('armalo-webhooks verify', () => {
       SECRET,
     ]);
     expect(result.code).toBe(0);
-    expect(lines(result.stdout)[0]).toBe('OK: the signature verifies with --secret #3 (of 3)');
-    expect(result.stdout).toContain('it is not the first secret given');
+    expect(lines(result.stdout)[0]).toBe('OK: the signature verifies with --secret #2 (of 3)');
+    expect(result.stdout).toContain('note: it matched --secret #2, not #0 (current)');
     expectNoSecretIn(result, OTHER, THIRD);
   });
 
@@ -150,7 +173,7 @@ describe('armalo-webhooks verify', () => {
     const result = await runCli(['verify', '--file', bodyFile, '--signature', `sha256=${SIGNATURE}`, '-s', SECRET]);
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('the header value starts with "sha256="');
-    expect(result.stdout).toContain('Fixed as described, it verifies with --secret #1.');
+    expect(result.stdout).toContain('Fixed as described, it verifies with --secret #0.');
   });
 
   it('diagnoses a signature that is not hex', async () => {

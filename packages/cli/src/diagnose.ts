@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { sign } from '@armalo-webhooks/core/testing';
+import { createHmac } from 'node:crypto';
+import { createVerifier, type MaybePromise, parseSignatureHeader, type Verifier } from '@armalo-webhooks/core';
 import { hasSurroundingWhitespace, type SecretSource } from './secrets.js';
 
 /**
@@ -39,13 +39,14 @@ export interface Finding {
 
 /**
  * The verdict on a body, a signature header value and one or more secrets.
- * `ok` means a receiver configured with `matched` accepts the header exactly as given.
+ * `ok` is core's verdict: a receiver configured with these secrets accepts the header exactly as
+ * given, and `matched` is the secret that matched (`index` counts from 0, like core's `secretIndex`).
  * Otherwise `findings` explains why not, and `matched` names the secret that works once the
  * findings are fixed, if one does.
  *
  * @example
  * ```ts
- * const diagnosis: Diagnosis = { ok: true, matched: { index: 1, label: '--secret #2', of: 2 }, findings: [] };
+ * const diagnosis: Diagnosis = { ok: true, matched: { index: 1, label: '--secret #1', of: 2 }, findings: [] };
  * ```
  */
 export interface Diagnosis {
@@ -54,8 +55,7 @@ export interface Diagnosis {
   findings: Finding[];
 }
 
-const HEX_64 = /^[0-9a-f]{64}$/i;
-const HEX = /^[0-9a-f]+$/i;
+const HEX_DIGIT = /^[0-9a-f]$/i;
 const BASE64_32_BYTES = /^[A-Za-z0-9+/]{43}=$|^[A-Za-z0-9_-]{43}$/;
 const PREFIX = /^([A-Za-z][A-Za-z0-9_.-]*)\s*[=:]\s*(\S.*)$/;
 
@@ -66,16 +66,17 @@ interface Variant<T> {
 }
 
 /**
- * Explains why a signature does or does not verify: the checks a receiver makes, then the
- * usual mistakes, each tried in turn: a `sha256=` prefix, base64 instead of hex, a truncated
- * copy, another hash, a secret with surrounding whitespace, a trailing newline, and a body
- * re-serialized with other spacing (the sender signed other bytes than the ones hashed here).
- * Secrets are never part of a message; they are named by their label.
+ * Explains why a signature does or does not verify. Whether it verifies, and with which secret,
+ * is decided by core's verifier (`createVerifier`, `parseSignatureHeader`), so `ok` here means a
+ * receiver accepts it. When it does not, the usual mistakes are tried in turn: a `sha256=` prefix,
+ * base64 instead of hex, a truncated copy, another hash, a secret with surrounding whitespace, a
+ * trailing newline, and a body re-serialized with other spacing (the sender signed other bytes
+ * than the ones hashed here). Secrets are never part of a message; they are named by their label.
  *
  * @example
  * ```ts
  * import { diagnoseSignature } from 'armalo-webhooks';
- * const diagnosis = diagnoseSignature(body, 'sha256=3f…', [{ value: secret, label: '--secret #1' }]);
+ * const diagnosis = diagnoseSignature(body, 'sha256=3f…', [{ value: secret, label: '--secret #0' }]);
  * diagnosis.findings[0]?.code; // 'SIGNATURE_PREFIX'
  * ```
  */
@@ -85,6 +86,9 @@ export function diagnoseSignature(
   secrets: readonly SecretSource[],
 ): Diagnosis {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
+  const verified = verifyAsReceiver(bytes, signatureHeader, secrets);
+  if (verified !== undefined) return { ok: true, matched: matchOf(verified, secrets), findings: [] };
+
   const findings: Finding[] = [];
   if (bytes.length === 0) {
     findings.push({
@@ -92,8 +96,8 @@ export function diagnoseSignature(
       message: 'the body is empty: pass the raw request body with --file <path> or on stdin',
     });
   }
-  const header = signatureHeader.trim();
-  if (header === '') {
+  const header = parseSignatureHeader(signatureHeader);
+  if (!header.ok && header.code === 'MISSING_SIGNATURE') {
     findings.push({
       code: 'SIGNATURE_EMPTY',
       message: 'the signature is empty: pass the X-Armalo-Signature header value',
@@ -103,7 +107,7 @@ export function diagnoseSignature(
 
   const secretVariants = secretVariantsOf(secrets);
   const bodyVariants = bodyVariantsOf(bytes);
-  const signature = interpretSignature(header);
+  const signature = interpretSignature(signatureHeader.trim());
   findings.push(...signature.findings);
 
   if (signature.hex === undefined) {
@@ -111,7 +115,7 @@ export function diagnoseSignature(
     if (fallback === undefined) return { ok: false, findings };
     // A recognised signature replaces the generic length complaint with the specific one.
     const specific = findings.filter((finding) => finding.code !== 'SIGNATURE_WRONG_LENGTH');
-    return { ok: false, matched: fallback.matched, findings: [...specific, ...fallback.findings] };
+    return { ok: false, ...fixedBy(fallback.secret, secrets), findings: [...specific, ...fallback.findings] };
   }
 
   const best = bestMatch(signature.hex, secretVariants, bodyVariants);
@@ -120,8 +124,38 @@ export function diagnoseSignature(
     return { ok: false, findings };
   }
   for (const finding of [best.secret.finding, best.body.finding]) if (finding !== undefined) findings.push(finding);
-  const matched = { index: best.secret.value.index, label: best.secret.value.label, of: secrets.length };
-  return { ok: findings.length === 0, matched, findings };
+  return { ok: false, ...fixedBy(best.secret.value, secrets), findings };
+}
+
+function matchOf(index: number, secrets: readonly SecretSource[]): NonNullable<Diagnosis['matched']> {
+  return { index, label: secrets[index]?.label ?? `#${index}`, of: secrets.length };
+}
+
+// The secret that verifies once the findings are fixed. A key that matches only with its
+// whitespace kept is one no receiver accepts, so no configured secret fixes that.
+function fixedBy(secret: SecretCandidate, secrets: readonly SecretSource[]): Pick<Diagnosis, 'matched'> {
+  return secret.verifier === undefined ? {} : { matched: matchOf(secret.index, secrets) };
+}
+
+/** Whether core takes a value as a secret: a non-empty string without surrounding whitespace. */
+function acceptedByCore(secret: string): boolean {
+  return secret !== '' && !hasSurroundingWhitespace(secret);
+}
+
+// Core's verdict, as a receiver configured with these secrets (those core takes, in order) gives
+// it: the index of the secret that matched, or undefined.
+function verifyAsReceiver(bytes: Buffer, header: string, secrets: readonly SecretSource[]): number | undefined {
+  const accepted = secrets.flatMap((secret, index) => (acceptedByCore(secret.value) ? [index] : []));
+  if (accepted.length === 0) return undefined;
+  const verifier = createVerifier({ secret: accepted.map((index) => secrets[index]?.value ?? '') });
+  const outcome = settled(verifier.verify(bytes, header));
+  return outcome.ok ? accepted[outcome.secretIndex] : undefined;
+}
+
+// Core verifies synchronously on Node, where the CLI runs.
+function settled<T>(value: MaybePromise<T>): T {
+  if (value instanceof Promise) throw new Error('armalo-webhooks: expected a synchronous verifier on Node');
+  return value as T;
 }
 
 function interpretSignature(header: string): { raw: string; hex?: string; findings: Finding[] } {
@@ -136,7 +170,8 @@ function interpretSignature(header: string): { raw: string; hex?: string; findin
     });
     value = prefixed[2] ?? '';
   }
-  if (HEX_64.test(value)) return { raw: value, hex: value.toLowerCase(), findings };
+  const parsed = parseSignatureHeader(value);
+  if (parsed.ok) return { raw: value, hex: parsed.signature.toLowerCase(), findings };
   if (BASE64_32_BYTES.test(value)) {
     findings.push({
       code: 'SIGNATURE_BASE64',
@@ -145,12 +180,12 @@ function interpretSignature(header: string): { raw: string; hex?: string; findin
     });
     return { raw: value, hex: Buffer.from(value, 'base64').toString('hex'), findings };
   }
-  if (!HEX.test(value)) {
-    const index = [...value].findIndex((char) => !/[0-9a-f]/i.test(char));
-    const char = [...value][index] ?? '';
+  const chars = [...value];
+  const index = chars.findIndex((char) => !HEX_DIGIT.test(char));
+  if (index !== -1) {
     findings.push({
       code: 'SIGNATURE_NOT_HEX',
-      message: `the signature is not hexadecimal: character ${index + 1} is ${JSON.stringify(char)}; X-Armalo-Signature holds 64 hex digits`,
+      message: `the signature is not hexadecimal: character ${index + 1} is ${JSON.stringify(chars[index])}; X-Armalo-Signature holds 64 hex digits`,
     });
     return { raw: value, findings };
   }
@@ -161,64 +196,80 @@ function interpretSignature(header: string): { raw: string; hex?: string; findin
   return { raw: value.toLowerCase(), findings };
 }
 
+/**
+ * A key to try: a secret as given, or trimmed. `verifier` is core's verifier for the key; it is
+ * absent for a key core refuses (surrounding whitespace kept), which can only explain a signature.
+ */
+interface SecretCandidate {
+  key: string;
+  index: number;
+  verifier?: Verifier;
+}
+
 interface Candidate {
-  secret: Variant<{ value: string; index: number; label: string }>;
+  secret: Variant<SecretCandidate>;
   body: Variant<Buffer>;
 }
 
 function bestMatch(
   hex: string,
-  secrets: readonly Variant<{ value: string; index: number; label: string }>[],
+  secrets: readonly Variant<SecretCandidate>[],
   bodies: readonly Variant<Buffer>[],
 ): Candidate | undefined {
-  const expected = Buffer.from(hex, 'hex');
   let best: Candidate | undefined;
   for (const body of bodies) {
     for (const secret of secrets) {
       const cost = secret.cost + body.cost;
       if (best !== undefined && cost >= best.secret.cost + best.body.cost) continue;
-      const actual = Buffer.from(sign(body.value, secret.value.value), 'hex');
-      if (timingSafeEqual(actual, expected)) best = { secret, body };
+      if (produces(secret.value, body.value, hex)) best = { secret, body };
     }
   }
   return best;
+}
+
+// Core compares wherever core would take the key; a key it refuses is only hashed, to explain.
+function produces(secret: SecretCandidate, body: Buffer, hex: string): boolean {
+  if (secret.verifier !== undefined) return settled(secret.verifier.verify(body, hex)).ok;
+  return hmacHex('sha256', secret.key, body) === hex;
+}
+
+function hmacHex(algorithm: 'sha1' | 'sha256' | 'sha512', key: string, body: Buffer): string {
+  return createHmac(algorithm, key).update(body).digest('hex');
 }
 
 // A signature that cannot be compared as it is may still be recognisable: a truncated copy of
 // the right digest, extra characters around it, or the digest of another hash function.
 function diagnoseUnusableSignature(
   raw: string,
-  secrets: readonly Variant<{ value: string; index: number; label: string }>[],
+  secrets: readonly Variant<SecretCandidate>[],
   bodies: readonly Variant<Buffer>[],
-): { matched: NonNullable<Diagnosis['matched']>; findings: Finding[] } | undefined {
+): { secret: SecretCandidate; findings: Finding[] } | undefined {
   const lower = raw.toLowerCase();
-  const of = secrets.filter((variant) => variant.cost === 0).length;
   for (const body of bodies) {
     for (const secret of secrets) {
-      const matched = { index: secret.value.index, label: secret.value.label, of };
-      const extra = [secret.finding, body.finding].filter((finding): finding is Finding => finding !== undefined);
-      const digest = sign(body.value, secret.value.value);
+      const found = (finding: Finding) => ({
+        secret: secret.value,
+        findings: [finding, secret.finding, body.finding].filter((item): item is Finding => item !== undefined),
+      });
+      const digest = hmacHex('sha256', secret.value.key, body.value);
       if (lower.length >= 8 && lower.length < 64 && digest.startsWith(lower)) {
-        const finding: Finding = {
+        return found({
           code: 'SIGNATURE_TRUNCATED',
           message: `the signature is the first ${lower.length} of the 64 hex digits of the right one: it was cut short when copied`,
-        };
-        return { matched, findings: [finding, ...extra] };
+        });
       }
       if (lower.length > 64 && lower.includes(digest)) {
-        const finding: Finding = {
+        return found({
           code: 'SIGNATURE_WRONG_LENGTH',
           message: 'the right 64-digit signature is in there, with extra characters around it: send only the digest',
-        };
-        return { matched, findings: [finding, ...extra] };
+        });
       }
       for (const algorithm of ['sha1', 'sha512'] as const) {
-        if (createHmac(algorithm, secret.value.value).update(body.value).digest('hex') === lower) {
-          const finding: Finding = {
+        if (hmacHex(algorithm, secret.value.key, body.value) === lower) {
+          return found({
             code: 'WRONG_ALGORITHM',
             message: `the signature is an HMAC-${algorithm.toUpperCase()} of the body; Armalo signs with HMAC-SHA256`,
-          };
-          return { matched, findings: [finding, ...extra] };
+          });
         }
       }
     }
@@ -226,22 +277,31 @@ function diagnoseUnusableSignature(
   return undefined;
 }
 
-function secretVariantsOf(
-  secrets: readonly SecretSource[],
-): Variant<{ value: string; index: number; label: string }>[] {
-  const variants: Variant<{ value: string; index: number; label: string }>[] = secrets.map((secret, index) => ({
-    value: { value: secret.value, index, label: secret.label },
-    cost: 0,
-  }));
+function secretVariantsOf(secrets: readonly SecretSource[]): Variant<SecretCandidate>[] {
+  const variants: Variant<SecretCandidate>[] = [];
+  secrets.forEach((secret, index) => {
+    if (!acceptedByCore(secret.value)) return;
+    variants.push({ value: { key: secret.value, index, verifier: createVerifier({ secret: secret.value }) }, cost: 0 });
+  });
   secrets.forEach((secret, index) => {
     const trimmed = secret.value.trim();
     if (!hasSurroundingWhitespace(secret.value) || trimmed === '') return;
+    const whitespace = describeWhitespace(secret.value);
     variants.push({
-      value: { value: trimmed, index, label: secret.label },
+      value: { key: trimmed, index, verifier: createVerifier({ secret: trimmed }) },
       cost: 1,
       finding: {
         code: 'SECRET_WHITESPACE',
-        message: `secret ${secret.label} has ${describeWhitespace(secret.value)}: the signature matches once it is trimmed. Trim the secret where it is loaded (an .env file or a copy-paste added it)`,
+        message: `secret ${secret.label} has ${whitespace}: the signature matches once it is trimmed. Trim the secret where it is loaded (an .env file or a copy-paste added it)`,
+      },
+    });
+    // Signed with the whitespace as part of the key (by `sign` given the same padded secret, say).
+    variants.push({
+      value: { key: secret.value, index },
+      cost: 1,
+      finding: {
+        code: 'SECRET_WHITESPACE',
+        message: `secret ${secret.label} has ${whitespace}, and the signature was made with it as part of the key: a receiver refuses a secret with surrounding whitespace at startup. Trim the secret where it is loaded and sign with the trimmed one`,
       },
     });
   });

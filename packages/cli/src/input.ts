@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseEventTimestamp } from '@armalo-webhooks/core';
 import { CliError } from './errors.js';
 
 /**
@@ -71,21 +72,21 @@ export async function parseDataOption(value: string): Promise<unknown> {
   }
 }
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
 /**
- * Checks `--timestamp`: an ISO-8601 date-time with a zone, kept exactly as typed so odd but valid
- * forms reach the receiver unchanged.
+ * Checks `--timestamp` with core's envelope rule ({@link parseEventTimestamp}), so the CLI never
+ * builds a delivery whose timestamp a receiver refuses: an ISO-8601 date-time with seconds and `Z`
+ * or an offset written `+01:00`, on a real calendar date. The value is kept exactly as typed.
  *
  * @example
  * ```ts
  * parseTimestampOption('2026-03-16T10:05:00.000Z'); // '2026-03-16T10:05:00.000Z'
+ * parseTimestampOption('2026-03-16T10:05Z'); // throws CliError: no seconds
  * ```
  */
 export function parseTimestampOption(value: string): string {
-  if (!ISO_8601.test(value) || Number.isNaN(Date.parse(value))) {
+  if (parseEventTimestamp(value) === undefined) {
     throw new CliError(
-      `--timestamp must be an ISO-8601 date-time with a zone, like 2026-03-16T10:05:00.000Z; got "${value}"`,
+      `--timestamp must be a date-time the receiver accepts: ISO-8601 with seconds and Z or an offset like +01:00, e.g. 2026-03-16T10:05:00.000Z; got "${value}"`,
     );
   }
   return value;

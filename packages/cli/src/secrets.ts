@@ -15,23 +15,25 @@ export const SECRET_ENV = 'ARMALO_WEBHOOK_SECRET';
  *
  * @example
  * ```ts
- * const secret: SecretSource = { value: 'whsec_…', label: '--secret #1' };
+ * const secret: SecretSource = { value: 'whsec_…', label: '--secret #0' };
  * ```
  */
 export interface SecretSource {
   value: string;
-  /** `--secret #2` or `ARMALO_WEBHOOK_SECRET #1`: safe to print. */
+  /** `--secret #1` or `ARMALO_WEBHOOK_SECRET #0`: safe to print. Numbered from #0, like core's `secretIndex`. */
   label: string;
 }
 
 /**
  * Collects the secrets from repeated `--secret` options (each may be a comma-separated list) or,
- * when none is given, from `ARMALO_WEBHOOK_SECRET`. Values are kept exactly as given, surrounding
- * whitespace included, because finding that whitespace is one of `verify`'s diagnoses.
+ * when none is given, from `ARMALO_WEBHOOK_SECRET`. They are numbered from #0 in the order given,
+ * as core numbers `secret: [current, previous]` (`ctx.secretIndex`, its error messages). Values are
+ * kept exactly as given, surrounding whitespace included, because finding that whitespace is one of
+ * `verify`'s diagnoses.
  *
  * @example
  * ```ts
- * resolveSecrets(['current,previous'], process.env).map((s) => s.label); // ['--secret #1', '--secret #2']
+ * resolveSecrets(['current,previous'], process.env).map((s) => s.label); // ['--secret #0', '--secret #1']
  * ```
  */
 export function resolveSecrets(
@@ -47,7 +49,7 @@ export function resolveSecrets(
   if (values.length === 0) {
     throw new CliError(`missing secret: pass --secret <secret> or set ${SECRET_ENV}`);
   }
-  return values.map((value, index) => ({ value, label: `${source} #${index + 1}` }));
+  return values.map((value, index) => ({ value, label: `${source} #${index}` }));
 }
 
 /** Collects repeated `--secret` values for commander. */

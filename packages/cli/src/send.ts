@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { isCatalogEventName } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { EVENT_CATALOG, isCatalogEventName } from '@armalo-webhooks/core';
+import { createSignedDelivery } from '@armalo-webhooks/core/testing';
 
 /**
  * A signed delivery, as Armalo would send it: the exact body bytes and the signature header value.
@@ -31,7 +31,7 @@ export interface Delivery {
 export interface BuildDeliveryOptions {
   event: string;
   secret: string;
-  /** The envelope's `data`. Default: the test kit's sample for the event (`{}` for names it has no sample for). */
+  /** The envelope's `data`. Default: the sample of the event's catalog row (`{}` for names the catalog does not know). */
   data?: unknown;
   /** The envelope's `timestamp`. Default: now. A string is used exactly as given. */
   timestamp?: string | Date;
@@ -51,7 +51,11 @@ export interface BuildDeliveryOptions {
  */
 export function buildDelivery(options: BuildDeliveryOptions): Delivery {
   const data =
-    options.data !== undefined ? options.data : isCatalogEventName(options.event) ? sampleData(options.event) : {};
+    options.data !== undefined
+      ? options.data
+      : isCatalogEventName(options.event)
+        ? EVENT_CATALOG[options.event].sample
+        : {};
   const signed = createSignedDelivery(options.event, data, {
     secret: options.secret,
     ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),

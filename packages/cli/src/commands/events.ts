@@ -1,17 +1,23 @@
-import { EVENT_CATALOG, EVENT_NAMES, LEGACY_EVENT_NAMES } from '@armalo-webhooks/core';
+import { type CatalogEventName, type CatalogRow, EVENT_CATALOG } from '@armalo-webhooks/core';
 import type { Command } from 'commander';
 import type { CommandContext } from '../io.js';
 
-/** Renders the catalog: the 22 documented events with descriptions, then the legacy names. */
+// The catalog's rows in its order (the provider's table, then the legacy names): everything this
+// command prints comes from them.
+const ROWS = Object.entries(EVENT_CATALOG) as [CatalogEventName, CatalogRow][];
+const DOCUMENTED = ROWS.filter(([, row]) => !row.legacy);
+const LEGACY = ROWS.filter(([, row]) => row.legacy);
+
+/** Renders the catalog: the documented events with their descriptions, then the legacy names. */
 export function formatEvents(): string {
-  const width = Math.max(...EVENT_NAMES.map((name) => name.length)) + 2;
-  const lines = [`${EVENT_NAMES.length} events (Armalo webhook docs):`];
-  for (const name of EVENT_NAMES) lines.push(`  ${name.padEnd(width)}${EVENT_CATALOG[name].description}`);
+  const width = Math.max(...DOCUMENTED.map(([name]) => name.length)) + 2;
+  const lines = [`${DOCUMENTED.length} events (Armalo webhook docs):`];
+  for (const [name, row] of DOCUMENTED) lines.push(`  ${name.padEnd(width)}${row.description}`);
   lines.push(
     '',
-    `Legacy names (${LEGACY_EVENT_NAMES.length}): listed by an earlier version of the docs; older subscriptions may still send them, data shape undocumented:`,
+    `Legacy names (${LEGACY.length}): listed by an earlier version of the docs; older subscriptions may still send them, data shape undocumented:`,
   );
-  for (const name of LEGACY_EVENT_NAMES) lines.push(`  ${name}`);
+  for (const [name] of LEGACY) lines.push(`  ${name}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -19,11 +25,11 @@ export function formatEvents(): string {
 export function registerEventsCommand(program: Command, ctx: CommandContext): void {
   program
     .command('events')
-    .description('list the 22 event names with descriptions, and the legacy names')
+    .description(`list the ${DOCUMENTED.length} event names with descriptions, and the legacy names`)
     .option('--json', 'print JSON: [{ name, description, legacy }]')
     .action((options: { json?: boolean }) => {
       if (options.json === true) {
-        const list = [...EVENT_NAMES, ...LEGACY_EVENT_NAMES].map((name) => ({ name, ...EVENT_CATALOG[name] }));
+        const list = ROWS.map(([name, row]) => ({ name, description: row.description, legacy: row.legacy }));
         ctx.stdout(`${JSON.stringify(list, null, 2)}\n`);
         return;
       }

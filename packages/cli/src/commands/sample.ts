@@ -1,12 +1,12 @@
-import { isCatalogEventName } from '@armalo-webhooks/core';
-import { sampleData } from '@armalo-webhooks/core/testing';
+import { EVENT_CATALOG, isCatalogEventName } from '@armalo-webhooks/core';
 import type { Command } from 'commander';
 import { resolveEventName } from '../event-names.js';
 import { parseTimestampOption } from '../input.js';
 import type { CommandContext } from '../io.js';
 
 /**
- * The sample body for an event, pretty-printed: the whole envelope, or only `data`.
+ * The sample body for an event, pretty-printed: the whole envelope, or only `data`, which is the
+ * sample of the event's catalog row.
  *
  * @example
  * ```ts
@@ -15,7 +15,7 @@ import type { CommandContext } from '../io.js';
  */
 export function formatSample(event: string, options: { dataOnly?: boolean; timestamp?: string } = {}): string {
   const name = resolveEventName(event);
-  const data = isCatalogEventName(name) ? sampleData(name) : {};
+  const data = isCatalogEventName(name) ? EVENT_CATALOG[name].sample : {};
   const value =
     options.dataOnly === true ? data : { event: name, timestamp: options.timestamp ?? new Date().toISOString(), data };
   return `${JSON.stringify(value, null, 2)}\n`;

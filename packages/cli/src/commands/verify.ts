@@ -21,7 +21,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
     const lines = [`OK: the signature verifies with ${which}`];
     if (matched !== undefined && matched.index > 0) {
       lines.push(
-        `note: it is not the first secret given; a receiver configured with only the others answers 401 INVALID_SIGNATURE. While rotating, configure both: secret: [current, previous]`,
+        `note: it matched ${matched.label}, not #0 (current), the one send and sign use; a receiver configured without it answers 401 INVALID_SIGNATURE. While rotating, configure both, current first: secret: [current, previous], which the receiver numbers #0 and #1 as here`,
       );
     }
     return `${lines.join('\n')}\n`;
@@ -44,6 +44,8 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext): vo
     .addHelpText(
       'after',
       `
+OK means a receiver accepts the header as given (core's own check: surrounding whitespace and
+upper-case hex are fine). Secrets are numbered from #0, as the receiver's secretIndex numbers them.
 Diagnoses: a secret with surrounding whitespace, a body that only verifies re-serialized with other
 JSON spacing (the sender signed other bytes than you hashed), a trailing newline, which of several
 secrets matched, a prefix such as sha256=, base64 instead of hex, a wrong length or a non-hex value.
