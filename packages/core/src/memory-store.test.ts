@@ -1,9 +1,15 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from './memory-store.js';
+import { createWebhookReceiver } from './receiver.js';
+import { createSignedDelivery } from './testing/index.js';
 
-function clockedStore(options: { maxEntries?: number; onCapacity?: (message: string) => void } = {}) {
-  const clock = { now: 1_700_000_000_000 };
-  const store = createMemoryStore({ now: () => clock.now, onCapacity: options.onCapacity ?? vi.fn(), ...options });
+function silentLogger() {
+  return { warn: vi.fn(), error: vi.fn() };
+}
+
+function clockedStore(options: { maxEntries?: number; logger?: ReturnType<typeof silentLogger> } = {}) {
+  const clock = { now: 1_000 };
+  const store = createMemoryStore({ now: () => clock.now, logger: options.logger ?? silentLogger(), ...options });
   return { store, clock };
 }
 
@@ -118,40 +124,70 @@ describe('createMemoryStore', () => {
     expect(store.size).toBe(1);
   });
 
-  it('the entry cap drops the oldest completed key and warns once', async () => {
-    const onCapacity = vi.fn();
-    const { store } = clockedStore({ maxEntries: 2, onCapacity });
-    for (const key of ['a', 'b', 'c', 'd']) await store.complete(key, await claimToken(store, key), 60_000);
-    expect(onCapacity).toHaveBeenCalledTimes(1);
-    expect(onCapacity.mock.calls[0]![0]).toMatch(/full \(2 keys\)/);
+  it('the entry cap drops the key closest to the end of its retention, and warns once through its logger', async () => {
+    const logger = silentLogger();
+    const { store } = clockedStore({ maxEntries: 2, logger });
+    const retention = { a: 60_000, b: 50_000, c: 70_000, d: 80_000 };
+    for (const [key, retainMs] of Object.entries(retention)) {
+      await store.complete(key, await claimToken(store, key), retainMs);
+    }
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn.mock.calls[0]![0]).toMatch(/full \(2 keys inside their retention\)/);
     expect(store.size).toBe(2);
-    expect((await store.claim('a', 1_000)).status).toBe('claimed');
     expect((await store.claim('b', 1_000)).status).toBe('claimed');
+    expect((await store.claim('a', 1_000)).status).toBe('claimed');
     expect(await store.claim('c', 1_000)).toEqual({ status: 'duplicate' });
     expect(await store.claim('d', 1_000)).toEqual({ status: 'duplicate' });
   });
 
+  it('with per-delivery retention, expired keys make room before a live key, without a warning', async () => {
+    const logger = silentLogger();
+    const { store, clock } = clockedStore({ maxEntries: 3, logger });
+    // Completed first but retained longest, as a fresh delivery is after an old retry.
+    await store.complete('live', await claimToken(store, 'live'), 60_000);
+    for (const key of ['old-1', 'old-2']) await store.complete(key, await claimToken(store, key), 1_000);
+    clock.now += 5_000;
+    await store.complete('new', await claimToken(store, 'new'), 60_000);
+    // The cap was reached only because of expired keys: a replay of the live delivery is still a duplicate.
+    expect(await store.claim('live', 1_000)).toEqual({ status: 'duplicate' });
+    expect(logger.warn).not.toHaveBeenCalled();
+    // Real overflow still drops a live key, and says so once.
+    for (const key of ['x', 'y', 'z']) await store.complete(key, await claimToken(store, key), 60_000);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
   it('does not warn when the keys pushed out had already expired', async () => {
-    const onCapacity = vi.fn();
-    const { store, clock } = clockedStore({ maxEntries: 2, onCapacity });
+    const logger = silentLogger();
+    const { store, clock } = clockedStore({ maxEntries: 2, logger });
     for (const key of ['a', 'b']) await store.complete(key, await claimToken(store, key), 1_000);
     clock.now += 3_000;
     for (const key of ['c', 'd']) await store.complete(key, await claimToken(store, key), 1_000);
-    expect(onCapacity).not.toHaveBeenCalled();
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 
-  it('warns through console.warn by default', async () => {
+  it('warns through the logger of the receiver that uses it, not console.warn', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
+      const logger = silentLogger();
       const store = createMemoryStore({ maxEntries: 1 });
-      for (const key of ['a', 'b', 'c']) {
-        const claim = await store.claim(key, 1_000);
-        if (claim.status === 'claimed') await store.complete(key, claim.token, 60_000);
+      const receiver = createWebhookReceiver({ secret: 'whsec_capacity', logger, idempotency: { store } });
+      for (const n of [1, 2, 3]) {
+        const { body, headers } = createSignedDelivery('eval.failed', { n }, { secret: 'whsec_capacity' });
+        expect((await receiver.receive({ rawBody: body, headers })).body).toEqual({ ok: true });
       }
-      expect(warn).toHaveBeenCalledTimes(1);
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(logger.warn.mock.calls[0]![0]).toMatch(/memory idempotency store is full/);
+      expect(warn).not.toHaveBeenCalled();
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('answers synchronously, so that a claim is atomic within the process', () => {
+    const { store } = clockedStore();
+    const claim = store.claim('k', 1_000);
+    expect(claim).not.toBeInstanceOf(Promise);
+    expect(claim).toEqual({ status: 'claimed', token: expect.any(String) });
   });
 
   it('clear() forgets everything', async () => {
@@ -167,5 +203,32 @@ describe('createMemoryStore', () => {
 
   it.each([0, -1, 1.5, Number.NaN])('rejects maxEntries %s', (maxEntries) => {
     expect(() => createMemoryStore({ maxEntries })).toThrow(RangeError);
+  });
+});
+
+describe('createMemoryStore and the clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps retention on the monotonic clock: a wall-clock step forward does not expire a key', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-03-16T12:00:00Z') });
+    const store = createMemoryStore({ logger: silentLogger() });
+    await store.complete('k', await claimToken(store, 'k'), 60_000);
+    vi.setSystemTime(Date.parse('2026-03-17T12:00:00Z'));
+    expect(await store.claim('k', 1_000)).toEqual({ status: 'duplicate' });
+    vi.setSystemTime(Date.parse('2026-03-16T12:00:01Z'));
+    expect(await store.claim('k', 1_000)).toEqual({ status: 'duplicate' });
+  });
+
+  it('reads time only from the clock it is given', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 0 });
+    let monotonic = 5_000;
+    const store = createMemoryStore({ now: () => monotonic, logger: silentLogger() });
+    await store.complete('k', await claimToken(store, 'k'), 2_000);
+    vi.setSystemTime(365 * 24 * 3600_000);
+    expect(await store.claim('k', 1_000)).toEqual({ status: 'duplicate' });
+    monotonic += 3_000;
+    expect((await store.claim('k', 1_000)).status).toBe('claimed');
   });
 });

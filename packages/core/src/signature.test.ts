@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bodyBytes, vector, vectors } from './fixtures/vectors.js';
-import {
-  createVerifier,
-  normalizeSecrets,
-  parseSignatureHeader,
-  signPayload,
-  verifyWebhookSignature,
-} from './signature.js';
+import { normalizeSecrets } from './secrets.js';
+import { createVerifier, parseSignatureHeader, signPayload, verifyWebhookSignature } from './signature.js';
+import { sign } from './testing/index.js';
 
 const [current, previous] = vectors.secrets;
 const plain = vector('plain');
@@ -61,6 +57,22 @@ describe('normalizeSecrets', () => {
     ['a non-string', [42 as unknown as string]],
   ])('throws a TypeError for %s', (_name, secret) => {
     expect(() => normalizeSecrets(secret)).toThrow(TypeError);
+  });
+
+  it.each([
+    ['a String object', new String('whsec_x')],
+    ['a list holding a String object', [new String('whsec_x')]],
+    ['a Set of strings', new Set(['whsec_x'])],
+    ['a number', 42],
+  ])('throws a TypeError for %s instead of spreading it into one-character secrets', (_name, secret) => {
+    expect(() => normalizeSecrets(secret)).toThrow(TypeError);
+  });
+
+  it('names the `secret` option and ARMALO_WEBHOOK_SECRET when it is missing', () => {
+    for (const secret of [undefined, null]) {
+      expect(() => normalizeSecrets(secret)).toThrow(TypeError);
+      expect(() => normalizeSecrets(secret)).toThrow(/`secret` option.*ARMALO_WEBHOOK_SECRET/s);
+    }
   });
 
   it('does not echo the secret in the error', () => {
@@ -146,6 +158,7 @@ describe('createVerifier (node:crypto backend)', () => {
 
   it('throws at creation on a bad secret, not at verify time', () => {
     expect(() => createVerifier({ secret: [] })).toThrow(TypeError);
+    expect(() => createVerifier({ secret: new String('whsec_x') as unknown as string })).toThrow(TypeError);
   });
 });
 
@@ -153,6 +166,19 @@ describe('verifyWebhookSignature', () => {
   it('has the provider SDK call shape and answers a boolean', async () => {
     await expect(verifyWebhookSignature(plainBytes, sig, current)).resolves.toBe(true);
     await expect(verifyWebhookSignature(plainBytes, plain.hmac[1], current)).resolves.toBe(false);
+  });
+
+  it('throws a TypeError for a String object secret, so that a body signed with its first character never verifies', async () => {
+    const secret = new String('whsec_x') as unknown as string;
+    const forged = sign(plainBytes, 'w');
+    expect(() => verifyWebhookSignature(plainBytes, forged, secret)).toThrow(TypeError);
+    let verified: boolean;
+    try {
+      verified = await verifyWebhookSignature(plainBytes, forged, secret);
+    } catch {
+      verified = false;
+    }
+    expect(verified).toBe(false);
   });
 
   it('takes the raw body as a string, as the provider docs show', async () => {

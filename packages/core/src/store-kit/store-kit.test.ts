@@ -1,30 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createThrottledWarning, listenForErrors, withTimeout } from './index.js';
+import { createLoggerSlot, createThrottledWarning, listenForErrors } from './index.js';
 
-describe('withTimeout', () => {
-  it('passes a prompt answer or error through', async () => {
-    await expect(withTimeout(Promise.resolve(1), 1_000, 'claim timed out')).resolves.toBe(1);
-    await expect(withTimeout(Promise.reject(new Error('nope')), 1_000, 'claim timed out')).rejects.toThrow('nope');
-  });
-
-  it('rejects with the message when no answer comes in time, and swallows the late one', async () => {
-    let fail: (error: Error) => void = () => {};
-    const never = new Promise<never>((_, reject) => {
-      fail = reject;
-    });
-    await expect(withTimeout(never, 20, 'claim got no answer within 20 ms')).rejects.toThrow(
-      'claim got no answer within 20 ms',
-    );
-    // A late rejection would be reported by vitest as unhandled if it were not observed.
-    fail(new Error('late'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  });
-
-  it('waits forever when told to', async () => {
-    await expect(withTimeout(Promise.resolve('x'), Number.POSITIVE_INFINITY, 'never')).resolves.toBe('x');
-  });
-});
+const toConsole = () => console;
 
 describe('client errors', () => {
   afterEach(() => {
@@ -53,20 +31,37 @@ describe('client errors', () => {
         throw new Error('listener bug');
       },
       'store',
+      toConsole,
     );
     expect(() => client.emit('error', new Error('idle client died'))).not.toThrow();
     const bare = new EventEmitter();
-    listenForErrors(bare, false, 'store');
+    listenForErrors(bare, false, 'store', toConsole);
     expect(() => bare.emit('error', new Error('idle client died'))).toThrow('idle client died');
   });
 
   it('adds the default listener, or a given one, once per emitter, however many stores share it', () => {
     const pool = new EventEmitter();
-    for (let i = 0; i < 20; i++) listenForErrors(pool, undefined, 'store');
+    for (let i = 0; i < 20; i++) listenForErrors(pool, undefined, 'store', toConsole);
     expect(pool.listenerCount('error')).toBe(1);
     const mine = () => {};
-    listenForErrors(pool, mine, 'store');
-    listenForErrors(pool, mine, 'store');
+    listenForErrors(pool, mine, 'store', toConsole);
+    listenForErrors(pool, mine, 'store', toConsole);
     expect(pool.listenerCount('error')).toBe(2);
+  });
+
+  it('the default warning goes to the logger the store was given, else to the first receiver logger it adopts', () => {
+    const own = { warn: vi.fn(), error: vi.fn() };
+    const adopted = { warn: vi.fn(), error: vi.fn() };
+    const slot = createLoggerSlot();
+    slot.adopt(adopted);
+    slot.adopt(own);
+    const client = new EventEmitter();
+    listenForErrors(client, undefined, 'redis store: client error', slot.get);
+    client.emit('error', new Error('ECONNRESET'));
+    expect(adopted.warn).toHaveBeenCalledWith('armalo-webhooks: redis store: client error: ECONNRESET');
+    expect(own.warn).not.toHaveBeenCalled();
+    const fixed = createLoggerSlot(own);
+    fixed.adopt(adopted);
+    expect(fixed.get()).toBe(own);
   });
 });
