@@ -1,12 +1,23 @@
 import { createSignedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
 import { OTHER_SECRET, PREVIOUS_SECRET, SECRET, type Setup, SMALL_LIMIT } from './fixture.js';
 
-/** One HTTP request, as bytes on the wire. */
+/**
+ * One HTTP request, as bytes on the wire. A header given as an array is sent as repeated header
+ * lines where the transport can (fetch joins them with ", ", which core reads the same way).
+ */
 export interface WireRequest {
   method: string;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   body: Buffer;
+  /**
+   * Send `body` and then keep the request open without ending it: a slow client, or one that
+   * sends more than the limit. Only targets that can stream a body run such rows (`slowBodies`).
+   */
+  hang?: true;
 }
+
+/** How a body can be gone before the adapter sees it: parsed into something else, or its stream read. */
+export type BodyConsumption = 'parsed' | 'drained';
 
 /** What an adapter answered, normalized for comparison. */
 export interface WireResponse {
@@ -23,6 +34,10 @@ export interface Expectation {
   body?: unknown;
   /** Response headers that must be present with these values (lower-case names). */
   headers?: Record<string, string>;
+  /** For errors: what `details` must contain. */
+  details?: Record<string, unknown>;
+  /** For RAW_BODY_UNAVAILABLE: `details.fix` must name this host's fix (the target's `rawBodyFix`). */
+  namesHostFix?: true;
 }
 
 export interface ConformanceCase {
@@ -33,16 +48,22 @@ export interface ConformanceCase {
   /** Handler calls recorded after all steps (see Fixture.calls). */
   calls: string[];
   /**
-   * The adapter must present the body as already parsed by the framework (Express: express.json()
-   * mounted first; fetch: request.json() called first). Targets that cannot reach this state say so.
+   * The adapter must see the body already consumed, the way its host loses it: `parsed` by the
+   * framework (Express: express.json() mounted first; fetch: request.json() called first), or
+   * `drained` (something read the stream and left nothing). Targets that cannot reach a state say so.
    */
-  bodyAlreadyParsed?: true;
+  consumed?: BodyConsumption;
+  /**
+   * A request sent before the steps whose body never ends, held open while they run: it keeps one
+   * of the receiver's body slots taken. Needs a target that streams bodies.
+   */
+  holding?: () => WireRequest;
 }
 
 const now = () => new Date();
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
 
-function post(body: string | Buffer, headers: Record<string, string>): WireRequest {
+function post(body: string | Buffer, headers: Record<string, string | string[]>): WireRequest {
   return { method: 'POST', headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8') };
 }
 
@@ -58,7 +79,16 @@ function rawSigned(body: string | Buffer, headers: Record<string, string> = {}):
   return post(body, { 'content-type': 'application/json', 'x-armalo-signature': sign(body, SECRET), ...headers });
 }
 
+/** A signed delivery whose Content-Type header is replaced by `contentType` (repeated when an array). */
+function withContentType(contentType: string | string[]): () => WireRequest {
+  return () => {
+    const d = scoreDelivery();
+    return { ...d, headers: { ...d.headers, 'content-type': contentType } };
+  };
+}
+
 const ok = { status: 200, body: { ok: true } } as const;
+const unsupported = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } as const;
 const duplicate = { status: 200, body: { ok: true, duplicate: true } } as const;
 
 const scoreDelivery = () => signed('score.changed', sampleData('score.changed'));
@@ -190,7 +220,7 @@ export const conformanceCases: ConformanceCase[] = [
     steps: [
       {
         request: () => signed('monitoring.alert', { padding: 'x'.repeat(SMALL_LIMIT * 2) }),
-        expect: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+        expect: { status: 413, code: 'PAYLOAD_TOO_LARGE', details: { limit: SMALL_LIMIT } },
       },
     ],
     calls: [],
@@ -247,7 +277,10 @@ export const conformanceCases: ConformanceCase[] = [
           const d = scoreDelivery();
           return {
             ...d,
-            headers: { ...d.headers, 'x-armalo-signature': ` ${d.headers['x-armalo-signature']?.toUpperCase()} ` },
+            headers: {
+              ...d.headers,
+              'x-armalo-signature': ` ${String(d.headers['x-armalo-signature']).toUpperCase()} `,
+            },
           };
         },
         expect: ok,
@@ -430,10 +463,80 @@ export const conformanceCases: ConformanceCase[] = [
     calls: [],
   },
   {
-    name: 'a body already parsed by the framework answers 500 RAW_BODY_UNAVAILABLE',
+    name: 'a body already parsed by the framework answers 500 RAW_BODY_UNAVAILABLE naming the host fix',
     setup: 'default',
-    bodyAlreadyParsed: true,
-    steps: [{ request: scoreDelivery, expect: { status: 500, code: 'RAW_BODY_UNAVAILABLE' } }],
+    consumed: 'parsed',
+    steps: [{ request: scoreDelivery, expect: { status: 500, code: 'RAW_BODY_UNAVAILABLE', namesHostFix: true } }],
+    calls: [],
+  },
+  {
+    name: 'a body stream something already read answers 500 RAW_BODY_UNAVAILABLE at once, naming the host fix',
+    setup: 'default',
+    consumed: 'drained',
+    steps: [{ request: scoreDelivery, expect: { status: 500, code: 'RAW_BODY_UNAVAILABLE', namesHostFix: true } }],
+    calls: [],
+  },
+  {
+    name: 'a media type that is not RFC 9110 syntax answers 415 (a space, an @, a second slash)',
+    setup: 'default',
+    steps: ['application/a b+json', 'application/a@b+json', 'application/a/b+json'].map((contentType) => ({
+      request: withContentType(contentType),
+      expect: unsupported,
+    })),
+    calls: [],
+  },
+  {
+    name: 'a repeated Content-Type: the first value decides (JSON first is accepted)',
+    setup: 'default',
+    steps: [{ request: withContentType(['application/json', 'text/plain']), expect: ok }],
+    calls: ['score.changed'],
+  },
+  {
+    name: 'a repeated Content-Type: the first value decides (text/plain first answers 415)',
+    setup: 'default',
+    steps: [{ request: withContentType(['text/plain', 'application/json']), expect: unsupported }],
+    calls: [],
+  },
+  {
+    name: 'a chunked body that crosses the limit answers 413 mid-stream and closes the connection',
+    setup: 'small-limit',
+    steps: [
+      {
+        request: () => ({ ...scoreDelivery(), body: Buffer.alloc(SMALL_LIMIT + 1, 0x20), hang: true }),
+        expect: {
+          status: 413,
+          code: 'PAYLOAD_TOO_LARGE',
+          details: { limit: SMALL_LIMIT },
+          headers: { connection: 'close' },
+        },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'a body that does not arrive within bodyTimeoutMs answers 408 and closes the connection',
+    setup: 'short-body-timeout',
+    steps: [
+      {
+        request: () => {
+          const d = scoreDelivery();
+          return { ...d, body: d.body.subarray(0, 10), hang: true };
+        },
+        expect: { status: 408, code: 'REQUEST_TIMEOUT', headers: { connection: 'close' } },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'past maxConcurrentBodies bodies being read, another answers 503 SERVER_BUSY with Retry-After',
+    setup: 'one-body-slot',
+    holding: () => ({ ...scoreDelivery(), body: Buffer.from('{'), hang: true }),
+    steps: [
+      {
+        request: scoreDelivery,
+        expect: { status: 503, code: 'SERVER_BUSY', headers: { 'retry-after': '1', connection: 'close' } },
+      },
+    ],
     calls: [],
   },
 ];

@@ -25,6 +25,8 @@ export type Setup =
   | 'store-down'
   | 'store-busy'
   | 'small-limit'
+  | 'short-body-timeout'
+  | 'one-body-slot'
   | 'user-schema';
 
 export interface Fixture {
@@ -67,6 +69,8 @@ export function createFixture(setup: Setup): Fixture {
   if (setup === 'store-down') options.idempotency = { store: downStore };
   if (setup === 'store-busy') options.idempotency = { store: busyStore };
   if (setup === 'small-limit') options.maxBodyBytes = SMALL_LIMIT;
+  if (setup === 'short-body-timeout') options.bodyTimeoutMs = 100;
+  if (setup === 'one-body-slot') Object.assign(options, { maxConcurrentBodies: 1, bodyTimeoutMs: 5_000 });
   if (setup === 'user-schema') {
     options.schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) };
   }

@@ -1,7 +1,7 @@
 import { defineConformanceSuite } from './run.js';
 
 defineConformanceSuite('receive()', {
-  bodyAlwaysRaw: 'receive() is handed bytes; there is no framework in front of it',
+  wholeBodiesOnly: 'receive() is handed bytes, with no framework in front of it',
   async mount(fixture) {
     return {
       async send(request) {

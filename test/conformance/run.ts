@@ -1,5 +1,7 @@
+import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import {
+  type BodyConsumption,
   type ConformanceCase,
   conformanceCases,
   type Expectation,
@@ -10,26 +12,51 @@ import { createFixture, type Fixture, OTHER_SECRET, PREVIOUS_SECRET, SECRET } fr
 
 export interface MountedTarget {
   send(request: WireRequest): Promise<WireResponse>;
+  /**
+   * Sends a request whose body never ends and resolves once the adapter has started reading it
+   * (so it holds a body slot). It stays open until `close()`. Only for targets with `slowBodies`.
+   */
+  hold?(request: WireRequest): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface ConformanceTarget {
   /** Mounts the fixture's receiver the way a user of this adapter would. */
-  mount(fixture: Fixture, options: { bodyAlreadyParsed: boolean }): Promise<MountedTarget>;
+  mount(fixture: Fixture, options: { consumed: BodyConsumption | undefined }): Promise<MountedTarget>;
   /**
-   * Set when this target has no way for a framework to parse the body first (so the
-   * RAW_BODY_UNAVAILABLE row does not apply to it); the reason is part of the suite's name.
+   * The ways this host can lose the body before the adapter, each with how (part of the suite's
+   * name); RAW_BODY_UNAVAILABLE rows for other ways are not run. Omitted: none (receive() is
+   * handed bytes).
    */
-  bodyAlwaysRaw?: string;
+  consumes?: Partial<Record<BodyConsumption, string>>;
+  /** What `details.fix` of RAW_BODY_UNAVAILABLE must say on this host. */
+  rawBodyFix?: RegExp;
+  /**
+   * Set, with the reason, when this target can only send whole bodies (receive(), supertest,
+   * fastify.inject()): the rows about slow, endless and held bodies do not apply to it.
+   */
+  wholeBodiesOnly?: string;
 }
 
 const SECRETS = [SECRET, PREVIOUS_SECRET, OTHER_SECRET];
 
+/** Whether a row needs a target that streams bodies. */
+export function needsStreaming(testCase: ConformanceCase): boolean {
+  return testCase.holding !== undefined || testCase.steps.some((step) => step.request().hang === true);
+}
+
 /** Sends every applicable row of the table through `target` and checks the exact answers. */
 export function defineConformanceSuite(name: string, target: ConformanceTarget): void {
-  const cases = conformanceCases.filter((c) => !(c.bodyAlreadyParsed && target.bodyAlwaysRaw));
-  const suffix = target.bodyAlwaysRaw ? ` (RAW_BODY_UNAVAILABLE row not applicable: ${target.bodyAlwaysRaw})` : '';
-  describe(`conformance: ${name}${suffix}`, () => {
+  const cases = conformanceCases.filter(
+    (c) =>
+      (c.consumed === undefined || target.consumes?.[c.consumed] !== undefined) &&
+      (target.wholeBodiesOnly === undefined || !needsStreaming(c)),
+  );
+  const notes = [
+    ...Object.entries(target.consumes ?? {}).map(([way, how]) => `${way}: ${how}`),
+    ...(target.wholeBodiesOnly ? [`no streamed-body rows: ${target.wholeBodiesOnly}`] : []),
+  ];
+  describe(`conformance: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`, () => {
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
       await runCase(target, testCase);
     });
@@ -38,14 +65,18 @@ export function defineConformanceSuite(name: string, target: ConformanceTarget):
 
 async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Promise<void> {
   const fixture = createFixture(testCase.setup);
-  const mounted = await target.mount(fixture, { bodyAlreadyParsed: testCase.bodyAlreadyParsed === true });
+  const mounted = await target.mount(fixture, { consumed: testCase.consumed });
   const signatures: string[] = [];
   try {
+    if (testCase.holding) {
+      if (mounted.hold === undefined) throw new Error('this target cannot hold a body open');
+      await mounted.hold(testCase.holding());
+    }
     for (const [index, step] of testCase.steps.entries()) {
       const request = step.request();
-      const signature = request.headers['x-armalo-signature'];
-      if (signature) signatures.push(signature.trim().toLowerCase());
-      expectAnswer(await mounted.send(request), step.expect, `step ${index + 1}`, signatures);
+      signatures.push(...signaturesOf(request));
+      const answer = await mounted.send(request);
+      expectAnswer(answer, step.expect, `step ${index + 1}`, signatures, target.rawBodyFix);
     }
     expect(fixture.calls).toEqual(testCase.calls);
     const logs = fixture.logs.join('\n').toLowerCase();
@@ -56,20 +87,41 @@ async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Pr
   }
 }
 
+/** The signatures a request carries, normalized, to check that no answer or log echoes them. */
+export function signaturesOf(request: WireRequest): string[] {
+  const value = request.headers['x-armalo-signature'];
+  return ([] as string[])
+    .concat(value ?? [])
+    .map((sig) => sig.trim().toLowerCase())
+    .filter(Boolean);
+}
+
 /**
  * Checks one answer against its row: status, JSON content type, the exact success body or the error
- * code with a message, the listed headers, and that no secret or received signature is echoed.
+ * code with a message (and `details` where the row lists them), the listed headers, and that no
+ * secret or received signature is echoed.
  */
-export function expectAnswer(response: WireResponse, expected: Expectation, step: string, signatures: string[]): void {
+export function expectAnswer(
+  response: WireResponse,
+  expected: Expectation,
+  step: string,
+  signatures: string[],
+  rawBodyFix?: RegExp,
+): void {
   const where = `${step}: ${response.status} ${JSON.stringify(response.body)}`;
   expect(response.status, where).toBe(expected.status);
   expect(response.headers['content-type'], where).toMatch(/^application\/json/);
   if (expected.code === undefined) {
     expect(response.body, where).toEqual(expected.body);
   } else {
-    const body = response.body as { error?: unknown; code?: unknown };
+    const body = response.body as { error?: unknown; code?: unknown; details?: { fix?: unknown } };
     expect(body.code, where).toBe(expected.code);
     expect(typeof body.error, where).toBe('string');
+    if (expected.details) expect(body.details, where).toMatchObject(expected.details);
+    if (expected.namesHostFix) {
+      if (rawBodyFix === undefined) throw new Error('the target has no rawBodyFix to check details.fix against');
+      expect(body.details?.fix, where).toMatch(rawBodyFix);
+    }
   }
   for (const [header, value] of Object.entries(expected.headers ?? {})) {
     expect(response.headers[header], `${where} header ${header}`).toBe(value);
@@ -85,22 +137,119 @@ export async function fromFetchResponse(response: Response): Promise<WireRespons
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Left as text: the assertions then say what came back instead of a JSON body.
-  }
-  return { status: response.status, headers, body };
+  return { status: response.status, headers, body: parseBody(await response.text()) };
 }
 
-/** Sends a table request to a real listening server over HTTP. */
-export async function sendHttp(baseUrl: string, request: WireRequest): Promise<WireResponse> {
-  const response = await fetch(baseUrl, {
-    method: request.method,
-    headers: request.headers,
-    body: new Uint8Array(request.body),
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Left as text: the assertions then say what came back instead of a JSON body.
+    return text;
+  }
+}
+
+/** Fetch `Headers` for a table request: a repeated header is appended once per value (joined with ", "). */
+export function toHeaders(headers: WireRequest['headers']): Headers {
+  const result = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    for (const one of ([] as string[]).concat(value)) result.append(name, one);
+  }
+  return result;
+}
+
+/**
+ * A fetch `Request` for a table request. A `hang` body is a stream that sends the bytes and never
+ * ends; `onPull` is called each time the reader asks for more (so the first call means the adapter
+ * started reading).
+ */
+export function toRequest(url: string, request: WireRequest, onPull?: () => void): Request {
+  const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: toHeaders(request.headers) };
+  if (request.hang) {
+    let sent = false;
+    init.body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        onPull?.();
+        if (!sent) {
+          sent = true;
+          controller.enqueue(new Uint8Array(request.body));
+        }
+        // Then never again, and never closed: a client that stalls.
+        return new Promise(() => {});
+      },
+    });
+    init.duplex = 'half';
+  } else if (request.method !== 'GET' && request.method !== 'HEAD') {
+    init.body = new Uint8Array(request.body);
+  }
+  return new Request(url, init);
+}
+
+/**
+ * Sends a table request to a real listening server with node:http, so that a repeated header goes
+ * out as repeated lines and a `hang` body is sent chunked and never ended. Resolves with the answer
+ * (for a hanging body, as soon as it arrives; the request is then torn down).
+ */
+export function sendHttp(url: string, request: WireRequest): Promise<WireResponse> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: hostname,
+      port,
+      path: pathname,
+      method: request.method,
+      headers: request.headers,
+      agent: false,
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        resolve({ status: res.statusCode ?? 0, headers, body: parseBody(Buffer.concat(chunks).toString('utf8')) });
+        if (request.hang) req.destroy();
+      });
+    });
+    if (request.hang) {
+      req.write(request.body);
+    } else {
+      req.end(request.body);
+    }
   });
-  return fromFetchResponse(response);
+}
+
+/**
+ * Sends a request whose body never ends to a real server and resolves once the server's adapter
+ * has started reading it (the request stream was resumed). Returns a function that tears it down.
+ */
+export async function holdHttp(server: Server, url: string, request: WireRequest): Promise<() => void> {
+  const reading = new Promise<void>((resolve) => {
+    const onRequest = (incoming: IncomingMessage) => {
+      server.off('request', onRequest);
+      incoming.once('resume', () => resolve());
+    };
+    server.prependListener('request', onRequest);
+  });
+  const { hostname, port, pathname } = new URL(url);
+  const req = httpRequest({ host: hostname, port, path: pathname, method: request.method, headers: request.headers });
+  req.on('error', () => {});
+  req.write(request.body);
+  await reading;
+  return () => req.destroy();
+}
+
+/** `hold` for in-process fetch targets: resolves once the handler has started reading the stream. */
+export async function holdFetch(
+  handle: (request: Request) => Promise<Response>,
+  url: string,
+  request: WireRequest,
+): Promise<void> {
+  await new Promise<void>((resolve) => {
+    handle(toRequest(url, request, resolve)).catch(() => {});
+  });
 }

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import type { WebhookReceiverCore } from '@armalo-webhooks/core';
+import type { AnyWebhookReceiver } from '@armalo-webhooks/core/adapter';
 import { armaloWebhooksPlugin } from '@armalo-webhooks/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type HTTPMethods } from 'fastify';
-import type { WireRequest, WireResponse } from '../conformance/cases.js';
+import type { BodyConsumption, WireRequest, WireResponse } from '../conformance/cases.js';
 
 export const WEBHOOK_PATH = '/webhooks/armalo';
 
@@ -11,11 +11,17 @@ export const WEBHOOK_PATH = '/webhooks/armalo';
  * (`POST /echo` answers what Fastify parsed and whether it was a Buffer).
  */
 export async function buildApp(
-  receiver: WebhookReceiverCore,
-  options: { drainBodyFirst?: boolean; server?: FastifyServerOptions } = {},
+  receiver: AnyWebhookReceiver,
+  options: { consumed?: BodyConsumption | undefined; server?: FastifyServerOptions } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify(options.server);
-  if (options.drainBodyFirst) {
+  if (options.consumed === 'parsed') {
+    // Another common one: a hook that puts its own parse of the body in request.body.
+    app.addHook('preValidation', async (request) => {
+      request.body = { parsedBy: 'a hook' };
+    });
+  }
+  if (options.consumed === 'drained') {
     // A common mistake: a preParsing hook that reads the stream and hands the spent one back.
     app.addHook('preParsing', async (_request, _reply, payload) => {
       for await (const _chunk of payload) {

@@ -1,21 +1,37 @@
-import { defineConformanceSuite, sendHttp } from '../conformance/run.js';
+import { defineConformanceSuite, holdHttp, sendHttp } from '../conformance/run.js';
 import { buildApp, injectWire, listen, WEBHOOK_PATH } from './app.js';
 
-// The RAW_BODY_UNAVAILABLE row runs too: the app gets a preParsing hook that reads the body stream
-// before the plugin's parser, which is how a Fastify app loses the signed bytes.
+// The RAW_BODY_UNAVAILABLE rows run too: a preParsing hook that reads the body stream before the
+// plugin's parser, or a hook that replaces request.body, is how a Fastify app loses the signed bytes.
+const consumes = {
+  parsed: 'a preValidation hook replaces request.body',
+  drained: 'a preParsing hook reads the payload stream',
+};
+const rawBodyFix = /preParsing.*request\.body/;
 
 defineConformanceSuite('fastify plugin through fastify.inject()', {
-  async mount(fixture, { bodyAlreadyParsed }) {
-    const app = await buildApp(fixture.receiver, { drainBodyFirst: bodyAlreadyParsed });
+  consumes,
+  rawBodyFix,
+  wholeBodiesOnly: 'inject() hands Fastify whole bodies',
+  async mount(fixture, { consumed }) {
+    const app = await buildApp(fixture.receiver, { consumed });
     await app.ready();
     return { send: (request) => injectWire(app, WEBHOOK_PATH, request), close: () => app.close() };
   },
 });
 
 defineConformanceSuite('fastify plugin over a real listen() on 127.0.0.1', {
-  async mount(fixture, { bodyAlreadyParsed }) {
-    const app = await buildApp(fixture.receiver, { drainBodyFirst: bodyAlreadyParsed });
+  consumes,
+  rawBodyFix,
+  async mount(fixture, { consumed }) {
+    const app = await buildApp(fixture.receiver, { consumed });
     const base = await listen(app);
-    return { send: (request) => sendHttp(`${base}${WEBHOOK_PATH}`, request), close: () => app.close() };
+    return {
+      send: (request) => sendHttp(`${base}${WEBHOOK_PATH}`, request),
+      hold: async (request) => {
+        await holdHttp(app.server, `${base}${WEBHOOK_PATH}`, request);
+      },
+      close: () => app.close(),
+    };
   },
 });

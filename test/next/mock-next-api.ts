@@ -6,6 +6,9 @@ import type { ApiHandler } from '@armalo-webhooks/next/pages';
 type NextApiRequest = Parameters<ApiHandler>[0];
 type NextApiResponse = Parameters<ApiHandler>[1];
 
+/** Fields Node's HTTP parser keeps only the first value of (a subset of its list). */
+const SINGLE_VALUE = new Set(['content-type', 'content-length', 'authorization', 'host', 'user-agent']);
+
 /**
  * A NextApiRequest as the Pages Router hands it to a route: a readable stream of the body with
  * method and headers, plus `body` when Next's parser ran (which it does unless the route's config
@@ -13,12 +16,15 @@ type NextApiResponse = Parameters<ApiHandler>[1];
  */
 export async function mockApiRequest(options: {
   method: string;
-  headers: Record<string, string>;
+  /** A repeated header is kept the way Node keeps it: the first value of a single-value field, else joined. */
+  headers: Record<string, string | string[]>;
   chunks: Uint8Array[];
   /** Mimics Next's body parser: the stream is drained and `req.body` holds what it parsed. */
   parsedBody?: unknown;
   /** A stream that never ends (only meaningful with `parsedBody`, to prove nothing waits on it). */
   endless?: boolean;
+  /** Something read the whole stream first and left no `req.body`. */
+  drained?: boolean;
 }): Promise<NextApiRequest> {
   const chunks = [...options.chunks];
   const stream = new Readable({
@@ -28,11 +34,18 @@ export async function mockApiRequest(options: {
     },
   });
   const headers: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(options.headers)) {
+    const lower = name.toLowerCase();
+    headers[lower] = Array.isArray(value) ? (SINGLE_VALUE.has(lower) ? value[0] : value.join(', ')) : value;
+  }
   const req = Object.assign(stream, { method: options.method, headers, url: '/api/webhooks/armalo', complete: false });
   stream.once('end', () => {
     req.complete = true;
   });
+  if (options.drained) {
+    stream.resume();
+    await once(stream, 'end');
+  }
   if ('parsedBody' in options) {
     if (!options.endless) {
       // Like Next's parser: the whole stream is read before the route handler is called.
