@@ -69,13 +69,6 @@ describe('createPostgresStore', () => {
     expect(queries[0]?.name).toBeUndefined();
   });
 
-  it('rejects a claim the server does not answer within timeoutMs', async () => {
-    const pool = { query: () => new Promise<never>(() => {}), on: () => {} };
-    await expect(createPostgresStore({ pool, timeoutMs: 20 }).claim('k', 1_000)).rejects.toThrow(
-      'claim got no answer from PostgreSQL within 20 ms',
-    );
-  });
-
   it('migrates in one query that takes an advisory lock first', async () => {
     const { pool, queries } = fakePool();
     await createPostgresStore({ pool, table: 'x.y' }).migrate();
@@ -93,7 +86,6 @@ describe('createPostgresStore', () => {
     const declined = fakePool();
     createPostgresStore({ pool: declined.pool, onPoolError: false });
     expect(declined.listeners).toHaveLength(0);
-    expect(() => createPostgresStore({ pool: fakePool().pool, timeoutMs: -1 })).toThrow(RangeError);
     expect(() => createPostgresStore({ pool: {} as never })).toThrow(TypeError);
     expect(() => createPostgresStore({ pool: fakePool().pool, table: 'a;b' })).toThrow(RangeError);
   });

@@ -27,6 +27,18 @@ describe('buildStatements', () => {
     expect(fast.prune).not.toContain('synchronous_commit');
   });
 
+  it('releases with one DELETE of the token’s own lease, with exactly one set_config when asked and none otherwise', () => {
+    const count = (sql: string) => sql.split('set_config(').length - 1;
+    const fast = buildStatements(parseTableName('t'), false).release;
+    const durable = buildStatements(parseTableName('t'), true).release;
+    for (const release of [fast, durable]) {
+      expect(release).toMatch(/^DELETE FROM "t" WHERE key = \$1 AND state = 'leased' AND owner_token = \$2\b/);
+      expect(release).not.toMatch(/\bWHERE\b[\s\S]*\bWHERE\b/);
+    }
+    expect(count(fast)).toBe(1);
+    expect(count(durable)).toBe(0);
+  });
+
   it('claims with one INSERT ... ON CONFLICT DO UPDATE ... WHERE the lease or retention ended', () => {
     const { claim } = buildStatements(parseTableName('s.t'), true);
     expect(claim).toMatch(

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createWebhookReceiver } from '@armalo-webhooks/core';
+import { createSignedDelivery } from '@armalo-webhooks/core/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { createRedisStore } from './create-redis-store.js';
 import { CLAIM, COMPLETE, RELEASE } from './scripts.js';
 
@@ -66,7 +68,62 @@ describe('createRedisStore', () => {
     const declined = fakeClient(0);
     createRedisStore({ client: declined.client, onClientError: false });
     expect(declined.listeners).toHaveLength(0);
-    expect(() => createRedisStore({ client: fakeClient(0).client, timeoutMs: 0 })).toThrow(RangeError);
     expect(() => createRedisStore({ client: null as never })).toThrow(TypeError);
+  });
+});
+
+/**
+ * A node-redis client over an in-memory lease table, whose first claim reaches the server only
+ * after `claimDelayMs`: a slow network or a busy server.
+ */
+function slowFirstClaimClient(claimDelayMs: number) {
+  const leases = new Map<string, string>();
+  const sent: string[] = [];
+  let delayed = false;
+  const answer = ([, sha, , key, token]: string[]) => {
+    if (sha === CLAIM.sha) {
+      sent.push('claim');
+      if (leases.has(key as string)) return -2;
+      leases.set(key as string, token as string);
+      return 0;
+    }
+    if (sha === RELEASE.sha && leases.get(key as string) === token) {
+      sent.push('release');
+      leases.delete(key as string);
+    }
+    if (sha === COMPLETE.sha) sent.push('complete');
+    return 1;
+  };
+  return {
+    sent,
+    client: {
+      sendCommand: async (args: string[]) => {
+        if (args[1] === CLAIM.sha && !delayed) {
+          delayed = true;
+          await new Promise((resolve) => setTimeout(resolve, claimDelayMs));
+        }
+        return answer(args);
+      },
+      on: () => {},
+    },
+  };
+}
+
+describe('createRedisStore under the receiver’s timeout', () => {
+  it('a claim that lands after idempotency.timeoutMs is released, so the retry is claimed, not in flight', async () => {
+    // Past the 2 s the store used to time its own calls out at, which left the late lease held.
+    const { client, sent } = slowFirstClaimClient(2_200);
+    const handler = vi.fn();
+    const receiver = createWebhookReceiver({
+      secret: 'whsec_redis_late',
+      logger: { warn: vi.fn(), error: vi.fn() },
+      idempotency: { store: createRedisStore({ client }), timeoutMs: 100 },
+    }).onAny(handler);
+    const { body, headers } = createSignedDelivery('eval.failed', {}, { secret: 'whsec_redis_late' });
+    const first = await receiver.receive({ rawBody: body, headers });
+    expect(first.body).toMatchObject({ code: 'IDEMPOTENCY_STORE_UNAVAILABLE' });
+    await vi.waitFor(() => expect(sent).toEqual(['claim', 'release']), { timeout: 5_000 });
+    expect((await receiver.receive({ rawBody: body, headers })).body).toEqual({ ok: true });
+    expect(handler).toHaveBeenCalledTimes(1);
   });
 });
