@@ -1,4 +1,5 @@
-import type { WebhookContext, WebhookReceiverCore } from '@armalo-webhooks/core';
+import type { WebhookContext } from '@armalo-webhooks/core';
+import type { AnyWebhookReceiver } from '@armalo-webhooks/core/adapter';
 import {
   type ArmaloWebhooksOptions,
   armaloWebhooks,
@@ -9,7 +10,7 @@ import {
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { describe, expectTypeOf, it } from 'vitest';
 
-declare const receiver: WebhookReceiverCore;
+declare const receiver: AnyWebhookReceiver;
 declare const ctx: WebhookContext;
 
 describe('@armalo-webhooks/express types', () => {

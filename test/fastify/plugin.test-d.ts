@@ -1,4 +1,5 @@
-import { createWebhookReceiver, type WebhookReceiverCore } from '@armalo-webhooks/core';
+import { createWebhookReceiver } from '@armalo-webhooks/core';
+import type { AnyWebhookReceiver } from '@armalo-webhooks/core/adapter';
 import {
   type ArmaloWebhooksPluginOptions,
   armaloWebhooksPlugin,
@@ -13,8 +14,8 @@ const app = Fastify();
 
 describe('@armalo-webhooks/fastify types', () => {
   it('decorates the instance with the receivers by path', () => {
-    expectTypeOf(app.armaloWebhooks).toEqualTypeOf<ReadonlyMap<string, WebhookReceiverCore>>();
-    expectTypeOf(app.armaloWebhooks.get('/webhooks/armalo')).toEqualTypeOf<WebhookReceiverCore | undefined>();
+    expectTypeOf(app.armaloWebhooks).toEqualTypeOf<ReadonlyMap<string, AnyWebhookReceiver>>();
+    expectTypeOf(app.armaloWebhooks.get('/webhooks/armalo')).toEqualTypeOf<AnyWebhookReceiver | undefined>();
     // @ts-expect-error the map is read-only: register the plugin to add a receiver
     app.armaloWebhooks.set('/x', receiver);
   });
@@ -24,7 +25,7 @@ describe('@armalo-webhooks/fastify types', () => {
     const typed = createWebhookReceiver({ secret: 's', schemas: {} });
     app.register(armaloWebhooksPlugin, { receiver: typed, path: '/webhooks/typed' });
     expectTypeOf<ArmaloWebhooksPluginOptions>().toEqualTypeOf<{
-      receiver: WebhookReceiverCore;
+      receiver: AnyWebhookReceiver;
       path: string;
       prefix?: string;
     }>();
