@@ -181,6 +181,20 @@ export async function runHttpBench({ quick = false, log = console.log } = {}) {
       note: `user + system: ${median(k.runs.map((run) => run.cpuPerRequest)).toFixed(1)} µs/request; lower is better`,
     });
   }
+  // The issue's target for the node handler: server CPU per request at most 1.2x octokit's middleware.
+  if (byId.octokit && byId.ours) {
+    rows.push({
+      group: 'http node: server user CPU per request',
+      name: 'armalo createNodeHandler (memory store) vs octokit',
+      value: median(byId.ours.runs.map((run) => run.userPerRequest)),
+      unit: 'µs',
+      better: 'lower',
+      baseline: byId.octokit.name,
+      ratio: median(byId.ours.runs.map((run, i) => run.userPerRequest / byId.octokit.runs[i].userPerRequest)),
+      target: '<= 1.2',
+      note: 'server user CPU per request, ratio of interleaved runs; lower is better',
+    });
+  }
   for (const { kind, reason } of skipped) {
     rows.push({ group: 'http node', name: kind.name, value: Number.NaN, unit: 'req/s', skipped: reason });
   }

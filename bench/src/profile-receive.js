@@ -22,7 +22,7 @@ const pool = Array.from({ length: count }, (_, i) => {
     },
   };
 });
-const store = createMemoryStore({ onCapacity() {} });
+const store = createMemoryStore({ logger: { warn() {}, error() {} } });
 const receiver = createWebhookReceiver({
   secret: SECRET,
   idempotency: mode === 'memory' ? { store } : false,

@@ -2,7 +2,7 @@ import backend from '#crypto';
 import type { IdempotencyConfig, ReceiverConfig } from './config.js';
 import { WebhookError } from './errors.js';
 import type { WebhookContext, WebhookEvent } from './event-types.js';
-import type { Claim } from './idempotency.js';
+import type { Claim, MaybePromise } from './idempotency.js';
 import { describeError, log } from './logger.js';
 import type { ErrorInfo } from './receiver-options.js';
 import { acknowledged, type ResultMeta, refusal, type WebhookResult } from './result.js';
@@ -29,15 +29,23 @@ export interface Delivery {
 /**
  * Steps 6 and 7: claim the delivery's key, run its handlers in order, then complete the key
  * (success) or release it (failure, so the sender's retry runs). Without idempotency, just run.
+ * A store that answers synchronously (the memory store) is not awaited.
  */
 export async function dispatch(config: ReceiverConfig, delivery: Delivery): Promise<WebhookResult> {
   const idempotency = config.idempotency;
   if (idempotency === undefined) return finish(config, delivery, await runHandlers(delivery, undefined));
 
-  const key = await deliveryKey(idempotency, delivery);
+  let key = deliveryKey(idempotency, delivery);
+  if (key instanceof Promise) key = await key;
   if (key instanceof WebhookError) return failed(config, delivery, key);
   delivery.meta.idempotencyKey = key;
-  const claim = await claimKey(idempotency, key).catch((cause: unknown) => cause as Error);
+  let claim: Claim | Error;
+  try {
+    claim = claimKey(idempotency, key) as Claim;
+    if (claim instanceof Promise) claim = await claim;
+  } catch (cause) {
+    claim = cause instanceof Error ? cause : new Error(String(cause));
+  }
   if (claim instanceof Error) {
     const error = new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause: claim });
     if (!idempotency.failOpen) return failed(config, delivery, error);
@@ -55,15 +63,17 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
   }
 
   const failure = await runHandlers(delivery, key);
+  const { token } = claim;
   // Settle failures are reported, never turned into another answer: the handlers have run.
   try {
-    await callStore(
+    const settled = callStore(
       () =>
         failure === undefined
-          ? idempotency.store.complete(key, claim.token, retention(config, delivery))
-          : idempotency.store.release(key, claim.token),
+          ? idempotency.store.complete(key, token, retention(config, delivery))
+          : idempotency.store.release(key, token),
       idempotency.timeoutMs,
     );
+    if (settled instanceof Promise) await settled;
   } catch (cause) {
     await report(config, new WebhookError('IDEMPOTENCY_STORE_UNAVAILABLE', { cause }), info(delivery));
   }
@@ -71,30 +81,45 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
 }
 
 /** The stored key: `<scope>:<key>`, the key a SHA-256 of the body unless `idempotency.key` says otherwise. */
-async function deliveryKey(idempotency: IdempotencyConfig, delivery: Delivery): Promise<string | WebhookError> {
+function deliveryKey(idempotency: IdempotencyConfig, delivery: Delivery): MaybePromise<string | WebhookError> {
   try {
-    const key = await (idempotency.key
-      ? idempotency.key(delivery.event, delivery.bytes)
-      : backend.sha256Hex(delivery.bytes));
-    if (typeof key !== 'string' || key === '') throw new TypeError('idempotency.key must return a non-empty string');
-    return `${await idempotency.scopes[delivery.secretIndex]}:${key}`;
+    const key = idempotency.key ? idempotency.key(delivery.event, delivery.bytes) : backend.sha256Hex(delivery.bytes);
+    const scope = idempotency.scopes[delivery.secretIndex] as MaybePromise<string>;
+    if (typeof key === 'string' && typeof scope === 'string') return scoped(scope, key);
+    return Promise.all([scope, key]).then(([s, k]) => scoped(s, k), keyFailure);
   } catch (cause) {
-    // A bug in the user's key function, not a store outage: 500, so the sender retries.
-    return new WebhookError('INTERNAL_ERROR', { cause });
+    return keyFailure(cause);
   }
 }
 
+function scoped(scope: string, key: unknown): string | WebhookError {
+  if (typeof key !== 'string' || key === '')
+    return keyFailure(new TypeError('idempotency.key must return a non-empty string'));
+  return `${scope}:${key}`;
+}
+
+/** A bug in the user's key function, not a store outage: 500, so the sender retries. */
+function keyFailure(cause: unknown): WebhookError {
+  return new WebhookError('INTERNAL_ERROR', { cause });
+}
+
 /** Claims `key`; a claim that arrives after the timeout is given back, since nothing ran. */
-async function claimKey(idempotency: IdempotencyConfig, key: string): Promise<Claim> {
-  const claim = await callStore(
+function claimKey(idempotency: IdempotencyConfig, key: string): MaybePromise<Claim> {
+  const claim = callStore(
     () => idempotency.store.claim(key, idempotency.leaseMs),
     idempotency.timeoutMs,
     (late) => {
       if (late?.status === 'claimed') Promise.resolve(idempotency.store.release(key, late.token)).catch(() => {});
     },
   );
-  // A store that answers something else fails closed: running without a token would silently
-  // drop deduplication for this delivery.
+  return claim instanceof Promise ? claim.then(validClaim) : validClaim(claim);
+}
+
+/**
+ * A store that answers something else fails closed: running without a token would silently drop
+ * deduplication for this delivery.
+ */
+function validClaim(claim: Claim): Claim {
   const valid =
     claim?.status === 'duplicate' ||
     claim?.status === 'in-flight' ||
@@ -122,7 +147,7 @@ async function runHandlers(delivery: Delivery, key: string | undefined): Promise
   }
 }
 
-async function finish(config: ReceiverConfig, delivery: Delivery, failure: unknown): Promise<WebhookResult> {
+function finish(config: ReceiverConfig, delivery: Delivery, failure: unknown): MaybePromise<WebhookResult> {
   if (failure === undefined) return acknowledged(delivery.meta);
   return failed(config, delivery, new WebhookError('HANDLER_FAILED', { cause: failure }));
 }

@@ -10,45 +10,29 @@
  * ```
  */
 export const ERRORS = {
-  METHOD_NOT_ALLOWED: {
-    status: 405,
-    message: 'Method not allowed: Armalo webhooks are delivered with POST',
-    headers: { allow: 'POST' },
-  },
-  UNSUPPORTED_MEDIA_TYPE: {
-    status: 415,
-    message: 'Unsupported media type: the body must be uncompressed application/json',
-  },
-  // Closed: an answer sent before the whole body was read must not leave the rest of it on a
-  // keep-alive connection, where it would be taken for the next request.
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Armalo webhooks are delivered with POST', headers: { allow: 'POST' } },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The body must be uncompressed application/json' },
+  // Answers sent before the whole body was read close the connection: the unread rest must not be
+  // taken for the next request on a keep-alive connection.
   PAYLOAD_TOO_LARGE: {
     status: 413,
-    message: 'Request body is larger than the configured limit (details.limit bytes)',
+    message: 'Request body larger than details.limit bytes',
     headers: { connection: 'close' },
   },
   REQUEST_TIMEOUT: {
     status: 408,
-    message: 'Request body was not received in full within the read timeout',
+    message: 'Request body not received in full in time',
     headers: { connection: 'close' },
   },
   MISSING_SIGNATURE: { status: 401, message: 'Missing X-Armalo-Signature header' },
-  MALFORMED_SIGNATURE: {
-    status: 401,
-    message: 'X-Armalo-Signature must be one value of 64 hexadecimal characters',
-  },
+  MALFORMED_SIGNATURE: { status: 401, message: 'X-Armalo-Signature must be one value of 64 hex digits' },
   INVALID_SIGNATURE: { status: 401, message: 'Signature does not match the request body' },
-  TIMESTAMP_OUT_OF_TOLERANCE: {
-    status: 401,
-    message: 'Event timestamp is outside the accepted replay window',
-  },
+  TIMESTAMP_OUT_OF_TOLERANCE: { status: 401, message: 'Event timestamp is outside the accepted replay window' },
   INVALID_JSON: { status: 400, message: 'Request body is not valid UTF-8 JSON' },
   INVALID_ENVELOPE: { status: 400, message: 'Request body is not a valid Armalo webhook envelope' },
   INVALID_EVENT_DATA: { status: 422, message: 'Event data does not match the schema for this event' },
   UNKNOWN_EVENT: { status: 400, message: 'Unknown event type' },
-  DELIVERY_IN_PROGRESS: {
-    status: 409,
-    message: 'This delivery is being processed by another attempt; retry later',
-  },
+  DELIVERY_IN_PROGRESS: { status: 409, message: 'Another attempt is processing this delivery; retry later' },
   HANDLER_FAILED: { status: 500, message: 'Webhook handler failed; the delivery was not acknowledged' },
   IDEMPOTENCY_STORE_UNAVAILABLE: {
     status: 503,
@@ -57,13 +41,12 @@ export const ERRORS = {
   },
   SERVER_BUSY: {
     status: 503,
-    message: 'Too many webhook bodies are being received at once; retry later',
+    message: 'Too many webhook bodies are being read at once; retry later',
     headers: { 'retry-after': '1', connection: 'close' },
   },
   RAW_BODY_UNAVAILABLE: {
     status: 500,
-    message:
-      'The raw request body is not available: it was read or parsed before the webhook handler, so the signature cannot be checked. details.fix says how to mount the handler',
+    message: 'The raw body was read or parsed before the webhook handler; details.fix says how to mount it',
   },
   INTERNAL_ERROR: { status: 500, message: 'Internal error while receiving the webhook' },
 } as const satisfies Record<string, { status: number; message: string; headers?: Record<string, string> }>;

@@ -18,19 +18,7 @@ export {
   type WebhookErrorCode,
   type WebhookErrorOptions,
 } from './errors.js';
-export type {
-  DataMap,
-  EventNameOf,
-  EventOf,
-  EventPattern,
-  MatchPattern,
-  SchemaMap,
-  WebhookContext,
-  WebhookContextExtensions,
-  WebhookEvent,
-  WebhookHandler,
-  WildcardPattern,
-} from './event-types.js';
+export type * from './event-types.js';
 export type { HeadersInput } from './headers.js';
 export type { Claim, IdempotencyStore, MaybePromise } from './idempotency.js';
 export type { WebhookLogger } from './logger.js';

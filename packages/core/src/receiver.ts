@@ -2,7 +2,7 @@ import type { RawBody } from './bytes.js';
 import { EVENT_CATALOG } from './catalog.js';
 import { checkRequest } from './check-request.js';
 import { type ReceiverConfig, resolveConfig } from './config.js';
-import { type AnyHandler, type Delivery, dispatch, report } from './dispatch.js';
+import { type AnyHandler, dispatch, report } from './dispatch.js';
 import { WebhookError } from './errors.js';
 import type {
   DataMap,
@@ -150,22 +150,29 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
     const { headers } = exchange;
     const refused = checkRequest(exchange.method, headers, config.maxBodyBytes);
     if (refused !== undefined) return refused;
-    const bytes = await readExchangeBody(exchange.body, headers, reader);
+    // Steps whose work is synchronous (bytes in hand, Node's HMAC, zod) answer without a promise;
+    // only real waits are awaited.
+    let bytes = readExchangeBody(exchange.body, headers, reader);
+    if (bytes instanceof Promise) bytes = await bytes;
     if (isAnswer(bytes)) return bytes;
 
     const now = Date.now();
     const meta = {};
-    const secretIndex = await verifySignature(config, bytes, headers, meta);
+    let secretIndex = verifySignature(config, bytes, headers, meta);
+    if (secretIndex instanceof Promise) secretIndex = await secretIndex;
     if (isAnswer(secretIndex)) return secretIndex;
     const envelope = parseDelivery(bytes, meta);
     if (isAnswer(envelope)) return envelope;
     const timestampMs = checkReplayWindow(config, envelope, now, meta);
     if (isAnswer(timestampMs)) return timestampMs;
-    const validated = await validateEvent(config, envelope, meta);
+    let validated = validateEvent(config, envelope, meta);
+    if (validated instanceof Promise) validated = await validated;
     if (isAnswer(validated)) return validated;
     envelope.data = validated.data;
 
-    const delivery: Delivery = {
+    const rawBody = bytes;
+    const index = secretIndex;
+    return dispatch(config, {
       event: envelope as WebhookEvent,
       handlers: validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers,
       bytes,
@@ -173,9 +180,8 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
       timestampMs,
       now,
       meta,
-      context: (idempotencyKey) => createContext(exchange, { bytes, idempotencyKey, secretIndex, now }),
-    };
-    return dispatch(config, delivery);
+      context: (idempotencyKey) => createContext(exchange, { bytes: rawBody, idempotencyKey, secretIndex: index, now }),
+    });
   }
 
   return (exchange) =>

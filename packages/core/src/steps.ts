@@ -5,6 +5,7 @@ import type { ReceiverConfig } from './config.js';
 import { parseEnvelope } from './envelope.js';
 import type { SchemaMap } from './event-types.js';
 import { getHeader, type HeadersInput } from './headers.js';
+import type { MaybePromise } from './idempotency.js';
 import { clip, formatIssues, type Issue } from './issues.js';
 import { type ResultMeta, refusal, type WebhookResult } from './result.js';
 import type { Envelope, UnknownData } from './schemas.js';
@@ -15,18 +16,22 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 // Each one adds what it learned to `meta`, which every later answer carries.
 
 /** Step 2: the signature over the exact bytes. Returns the index of the secret that matched. */
-export async function verifySignature(
+export function verifySignature(
   config: ReceiverConfig,
   bytes: Uint8Array,
   headers: HeadersInput,
   meta: ResultMeta,
-): Promise<number | WebhookResult> {
+): MaybePromise<number | WebhookResult> {
   const header = parseSignatureHeader(getHeader(headers, SIGNATURE_HEADER));
   if (!header.ok) return refusal(header.code, { meta });
-  const secretIndex = await backend.matchSignature(config.keys as never, bytes, header.signature);
-  if (secretIndex === -1) return refusal('INVALID_SIGNATURE', { meta });
-  meta.secretIndex = secretIndex;
-  return secretIndex;
+  const matched = backend.matchSignature(config.keys as never, bytes, header.signature) as MaybePromise<number>;
+  const settle = (secretIndex: number) => {
+    if (secretIndex === -1) return refusal('INVALID_SIGNATURE', { meta });
+    meta.secretIndex = secretIndex;
+    return secretIndex;
+  };
+  // Node's HMAC answers synchronously, Web Crypto's with a promise.
+  return matched instanceof Promise ? matched.then(settle) : settle(matched);
 }
 
 /** Step 3: strict UTF-8, JSON, the envelope. */
@@ -65,11 +70,11 @@ export function checkReplayWindow(
  * unknown name is acknowledged or refused by `unknownEvents`. Returns the data handlers get:
  * the schema's output, extra fields passed through. `known` says which handlers apply.
  */
-export async function validateEvent(
+export function validateEvent(
   config: ReceiverConfig,
   envelope: Envelope,
   meta: ResultMeta,
-): Promise<{ known: boolean; data: UnknownData } | WebhookResult> {
+): MaybePromise<{ known: boolean; data: UnknownData } | WebhookResult> {
   const name = envelope.event;
   const userSchema = Object.hasOwn(config.schemas, name) ? config.schemas[name] : undefined;
   if (userSchema === undefined && !isCatalogEventName(name)) {
@@ -77,14 +82,13 @@ export async function validateEvent(
     meta.unknownEvent = true;
     return { known: false, data: envelope.data };
   }
-  const checked = await validateWith(
-    userSchema ?? EVENT_CATALOG[name as keyof typeof EVENT_CATALOG].schema,
-    envelope.data,
-  );
-  if (!checked.ok) {
+  const settle = (checked: Checked) => {
+    if (checked.ok) return { known: true, data: checked.value as UnknownData };
     return refusal('INVALID_EVENT_DATA', { meta, details: { event: clip(name), issues: checked.issues } });
-  }
-  return { known: true, data: checked.value as UnknownData };
+  };
+  // zod validates synchronously; a Standard Schema validator may answer with a promise.
+  const checked = validateWith(userSchema ?? EVENT_CATALOG[name as keyof typeof EVENT_CATALOG].schema, envelope.data);
+  return checked instanceof Promise ? checked.then(settle) : settle(checked);
 }
 
 type Checked = { ok: true; value: unknown } | { ok: false; issues: Issue[] };

@@ -5,13 +5,14 @@ import type { MaybePromise } from './idempotency.js';
  * a store that never answers (a hung connection, a pool with no free client) cannot hang a
  * delivery. A value answered after the timeout is handed to `onLate` (the receiver releases a
  * claim that arrives too late, so the sender's retry is not held off until the lease ends).
+ * A store that answers synchronously (the memory store) is answered synchronously, with no timer.
  * `timeoutMs` has been checked by `timerMs`; `Infinity` waits as long as the store takes.
  */
-export async function callStore<T>(
+export function callStore<T>(
   call: () => MaybePromise<T>,
   timeoutMs: number,
   onLate?: (value: T) => void,
-): Promise<T> {
+): MaybePromise<T> {
   const answer = call();
   if (!(answer instanceof Promise) || timeoutMs === Number.POSITIVE_INFINITY) return answer;
   return new Promise<T>((resolve, reject) => {

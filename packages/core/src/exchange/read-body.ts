@@ -22,16 +22,24 @@ export interface BodyReader {
  * `maxConcurrentBodies` bodies are already being read, 500 `RAW_BODY_UNAVAILABLE` (with the host's
  * fix) when the body is gone. The one place every adapter's body is read.
  */
-export async function readExchangeBody(
+export function readExchangeBody(
   body: ExchangeBody,
   headers: HeadersInput,
   reader: BodyReader,
-): Promise<Uint8Array | WebhookResult> {
+): Uint8Array | WebhookResult | Promise<Uint8Array | WebhookResult> {
   if (body.kind === 'bytes') {
     const bytes = toBytes(body.bytes);
     return bytes.byteLength > reader.maxBodyBytes ? tooLarge(reader.maxBodyBytes) : bytes;
   }
   if (body.kind === 'consumed') return consumed(body.fix, reader);
+  return readStream(body, headers, reader);
+}
+
+async function readStream(
+  body: Extract<ExchangeBody, { kind: 'node' | 'web' }>,
+  headers: HeadersInput,
+  reader: BodyReader,
+): Promise<Uint8Array | WebhookResult> {
   if (reader.inFlight >= reader.maxConcurrent) return refusal('SERVER_BUSY');
   reader.inFlight++;
   let read: BodyRead;
