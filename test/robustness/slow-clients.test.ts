@@ -1,4 +1,4 @@
-import type { WebhookReceiverCore } from '@armalo-webhooks/core';
+import type { IncomingMessage, Server } from 'node:http';
 import { createFetchHandler } from '@armalo-webhooks/core/fetch';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -15,28 +15,30 @@ import { httpTargets } from './targets.js';
 
 afterAll(() => assertNoLeaks());
 
-/** Waits until every body slot of the receiver is taken (the held uploads have reached it). */
-async function slotsTaken(receiver: WebhookReceiverCore): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const release = receiver.acquireBodySlot();
-    if (release === undefined) return;
-    release();
-    await sleep(10);
-  }
-  throw new Error('the held uploads never took their body slots');
+/**
+ * Resolves once the server has started reading the bodies of the next `count` requests (core
+ * resumes a request stream when it reads it, inside its body slot).
+ */
+function bodiesBeingRead(server: Server, count: number): Promise<void> {
+  let left = count;
+  return new Promise((resolve) => {
+    const onRequest = (incoming: IncomingMessage) => {
+      incoming.once('resume', () => {
+        if (--left === 0) resolve();
+      });
+      if (left - 1 <= 0) server.off('request', onRequest);
+    };
+    server.prependListener('request', onRequest);
+  });
 }
 
-/** Waits until a body slot is free again (the server has seen the previous request end). */
-async function slotFree(receiver: WebhookReceiverCore): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const release = receiver.acquireBodySlot();
-    if (release !== undefined) {
-      release();
-      return;
-    }
-    await sleep(10);
-  }
-  throw new Error('the body slot was never given back');
+/** Resolves once the next request's stream has closed and core has given its slot back. */
+function requestClosed(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.prependOnceListener('request', (incoming: IncomingMessage) =>
+      incoming.once('close', () => setImmediate(resolve)),
+    );
+  });
 }
 
 const READ_TIMEOUT = 300;
@@ -157,6 +159,7 @@ describe.each(httpTargets.map((t) => [t.name, t] as const))('slow and aborted cl
       const heldUntil = new Promise<void>((resolve) => {
         finishHeld = resolve;
       });
+      const reading = bodiesBeingRead(server.server, 2);
       const held = [delivery(), delivery()].map((d) => {
         const bytes = Buffer.from(d.body);
         // All but the last byte now, the last one when the test says: both hold a slot meanwhile.
@@ -167,7 +170,7 @@ describe.each(httpTargets.map((t) => [t.name, t] as const))('slow and aborted cl
           waitMs: 15_000,
         });
       });
-      await slotsTaken(probe.receiver);
+      await reading;
       const third = delivery();
       const busy = await post(server.url, third.body, third.headers);
       expect(busy.status).toBe(503);
@@ -197,13 +200,14 @@ describe.each(httpTargets.map((t) => [t.name, t] as const))('slow and aborted cl
       });
       expect(timedOut.status).toBe(408);
       // Hang up once the server is reading this body (it holds the only slot), then wait for it back.
+      const closed = requestClosed(server.server);
       await rawExchange(server.port, {
         head: requestHead({ ...d.headers, 'content-length': 400 }),
         chunks: [Buffer.from('{')],
-        hangUpWhen: slotsTaken(probe.receiver),
+        hangUpWhen: bodiesBeingRead(server.server, 1),
         waitMs: 3000,
       });
-      await slotFree(probe.receiver);
+      await closed;
       const tooLarge = await rawExchange(server.port, {
         head: requestHead({ ...d.headers, 'transfer-encoding': 'chunked' }),
         chunks: [Buffer.from(`400\r\n${'x'.repeat(0x400)}\r\n`)],
@@ -211,8 +215,8 @@ describe.each(httpTargets.map((t) => [t.name, t] as const))('slow and aborted cl
         waitMs: 3000,
       });
       expect(tooLarge.status).toBe(413);
+      // Answered once the read stopped, so its slot is back already.
       expect(tooLarge.closedByServer).toBe(true);
-      await slotFree(probe.receiver);
       expect((await post(server.url, d.body, d.headers)).body).toEqual({ ok: true });
     } finally {
       await server.close();
