@@ -84,7 +84,6 @@ const variants: Variant[] = [
       const store = createRedisStore({
         client,
         keyPrefix: prefix,
-        timeoutMs: STORE_TIMEOUT_MS,
         onClientError: () => {},
       });
       return { store, close: async () => client.disconnect() };
@@ -108,7 +107,7 @@ const variants: Variant[] = [
       url.hostname = '127.0.0.1';
       url.port = String(port);
       const pool = new pg.Pool({ connectionString: url.toString(), max: 4, connectionTimeoutMillis: 1_000 });
-      const store = createPostgresStore({ pool, table, timeoutMs: STORE_TIMEOUT_MS, onPoolError: () => {} });
+      const store = createPostgresStore({ pool, table, onPoolError: () => {} });
       return { store, close: () => pool.end().catch(() => {}) };
     },
     childEnv: () => ({ STORE: 'postgres', STORE_URL: DATABASE_URL, STORE_TABLE: table }),
@@ -155,9 +154,12 @@ describe.each(variants.filter((v) => v.up).map((v) => [v.name, v] as const))('st
 
   it('a handler that throws: 500, the key is released in the store, the retry runs once, then duplicate', async () => {
     let failures = 1;
-    const probe = probeReceiver({ idempotency: { store: connected.store, leaseMs: 30_000 } }, () => {
-      if (failures-- > 0) throw new Error('handler failed');
-    });
+    const probe = probeReceiver(
+      { idempotency: { store: connected.store, leaseMs: 30_000, timeoutMs: STORE_TIMEOUT_MS } },
+      () => {
+        if (failures-- > 0) throw new Error('handler failed');
+      },
+    );
     const d = delivery('pact.violated', { id: id() });
     expect(code(await receive(probe, d))).toBe('HANDLER_FAILED');
     // Released, not leased: the retry is processed at once, not after the 30 s lease.
@@ -169,7 +171,9 @@ describe.each(variants.filter((v) => v.up).map((v) => [v.name, v] as const))('st
   it('an unreachable server: 503 within the store timeout, nothing runs, the failure is reported', async () => {
     const down = variant.connect(await closedPort());
     try {
-      const probe = probeReceiver({ idempotency: { store: down.store, leaseMs: LEASE_MS } });
+      const probe = probeReceiver({
+        idempotency: { store: down.store, leaseMs: LEASE_MS, timeoutMs: STORE_TIMEOUT_MS },
+      });
       const started = Date.now();
       const result = await receive(probe, delivery('pact.violated', { id: id() }));
       expect(result.status).toBe(503);
@@ -184,7 +188,9 @@ describe.each(variants.filter((v) => v.up).map((v) => [v.name, v] as const))('st
   });
 
   it('the store stalls during the claim: 503 after its timeout; the late claim only delays the retry, which runs once', async () => {
-    const probe = probeReceiver({ idempotency: { store: connected.store, leaseMs: LEASE_MS } });
+    const probe = probeReceiver({
+      idempotency: { store: connected.store, leaseMs: LEASE_MS, timeoutMs: STORE_TIMEOUT_MS },
+    });
     const d = delivery('pact.violated', { id: id() });
     proxy.stall();
     const stalled = await receive(probe, d);
@@ -203,11 +209,14 @@ describe.each(variants.filter((v) => v.up).map((v) => [v.name, v] as const))('st
 
   it('the store stalls while completing: 200 after its timeout (the work is done), and the retry never runs it again', async () => {
     let stallNext = true;
-    const probe = probeReceiver({ idempotency: { store: connected.store, leaseMs: LEASE_MS } }, () => {
-      // The handler ran; stall the store before the receiver completes the key.
-      if (stallNext) proxy.stall();
-      stallNext = false;
-    });
+    const probe = probeReceiver(
+      { idempotency: { store: connected.store, leaseMs: LEASE_MS, timeoutMs: STORE_TIMEOUT_MS } },
+      () => {
+        // The handler ran; stall the store before the receiver completes the key.
+        if (stallNext) proxy.stall();
+        stallNext = false;
+      },
+    );
     const d = delivery('pact.violated', { id: id() });
     const first = await receive(probe, d);
     expect(first.body).toEqual({ ok: true });
