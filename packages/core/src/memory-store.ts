@@ -150,8 +150,12 @@ function createExpiryHeap() {
   let times: number[] = [];
 
   function swap(a: number, b: number): void {
-    [keys[a], keys[b]] = [keys[b] as string, keys[a] as string];
-    [times[a], times[b]] = [times[b] as number, times[a] as number];
+    const key = keys[a] as string;
+    keys[a] = keys[b] as string;
+    keys[b] = key;
+    const time = times[a] as number;
+    times[a] = times[b] as number;
+    times[b] = time;
   }
 
   return {

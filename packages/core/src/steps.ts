@@ -25,13 +25,16 @@ export function verifySignature(
   const header = parseSignatureHeader(getHeader(headers, SIGNATURE_HEADER));
   if (!header.ok) return refusal(header.code, { meta });
   const matched = backend.matchSignature(config.keys as never, bytes, header.signature) as MaybePromise<number>;
-  const settle = (secretIndex: number) => {
-    if (secretIndex === -1) return refusal('INVALID_SIGNATURE', { meta });
-    meta.secretIndex = secretIndex;
-    return secretIndex;
-  };
   // Node's HMAC answers synchronously, Web Crypto's with a promise.
-  return matched instanceof Promise ? matched.then(settle) : settle(matched);
+  return matched instanceof Promise
+    ? matched.then((index) => secretMatched(index, meta))
+    : secretMatched(matched, meta);
+}
+
+function secretMatched(secretIndex: number, meta: ResultMeta): number | WebhookResult {
+  if (secretIndex === -1) return refusal('INVALID_SIGNATURE', { meta });
+  meta.secretIndex = secretIndex;
+  return secretIndex;
 }
 
 /** Step 3: strict UTF-8, JSON, the envelope. */
@@ -82,13 +85,20 @@ export function validateEvent(
     meta.unknownEvent = true;
     return { known: false, data: envelope.data };
   }
-  const settle = (checked: Checked) => {
-    if (checked.ok) return { known: true, data: checked.value as UnknownData };
-    return refusal('INVALID_EVENT_DATA', { meta, details: { event: clip(name), issues: checked.issues } });
-  };
   // zod validates synchronously; a Standard Schema validator may answer with a promise.
   const checked = validateWith(userSchema ?? EVENT_CATALOG[name as keyof typeof EVENT_CATALOG].schema, envelope.data);
-  return checked instanceof Promise ? checked.then(settle) : settle(checked);
+  return checked instanceof Promise
+    ? checked.then((c) => dataChecked(c, name, meta))
+    : dataChecked(checked, name, meta);
+}
+
+function dataChecked(
+  checked: Checked,
+  name: string,
+  meta: ResultMeta,
+): { known: true; data: UnknownData } | WebhookResult {
+  if (checked.ok) return { known: true, data: checked.value as UnknownData };
+  return refusal('INVALID_EVENT_DATA', { meta, details: { event: clip(name), issues: checked.issues } });
 }
 
 type Checked = { ok: true; value: unknown } | { ok: false; issues: Issue[] };
