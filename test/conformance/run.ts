@@ -6,7 +6,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from './cases.js';
-import { createFixture, type Fixture, OTHER_SECRET, PREVIOUS_SECRET, SECRET } from './fixture.js';
+import { createFixture, type Fixture, OTHER_SECRET, PREVIOUS_SECRET, SECRET, type Setup } from './fixture.js';
 
 export interface MountedTarget {
   send(request: WireRequest): Promise<WireResponse>;
@@ -14,8 +14,11 @@ export interface MountedTarget {
 }
 
 export interface ConformanceTarget {
-  /** Mounts the fixture's receiver the way a user of this adapter would. */
-  mount(fixture: Fixture, options: { bodyAlreadyParsed: boolean }): Promise<MountedTarget>;
+  /**
+   * Mounts the fixture's receiver the way a user of this adapter would. `setup` names how the
+   * fixture was built, for targets that rebuild it in another runtime (see `remote-target.ts`).
+   */
+  mount(fixture: Fixture, options: { bodyAlreadyParsed: boolean; setup: Setup }): Promise<MountedTarget>;
   /**
    * Set when this target has no way for a framework to parse the body first (so the
    * RAW_BODY_UNAVAILABLE row does not apply to it); the reason is part of the suite's name.
@@ -38,7 +41,10 @@ export function defineConformanceSuite(name: string, target: ConformanceTarget):
 
 async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Promise<void> {
   const fixture = createFixture(testCase.setup);
-  const mounted = await target.mount(fixture, { bodyAlreadyParsed: testCase.bodyAlreadyParsed === true });
+  const mounted = await target.mount(fixture, {
+    bodyAlreadyParsed: testCase.bodyAlreadyParsed === true,
+    setup: testCase.setup,
+  });
   const signatures: string[] = [];
   try {
     for (const [index, step] of testCase.steps.entries()) {
