@@ -1,0 +1,1 @@
+export { createLambdaHandler, type LambdaContext, type LambdaWebhookEvent, type LambdaWebhookHandler } from './handler.js';
