@@ -1,0 +1,7 @@
+export { ArmaloWebhooksModule } from './module.js';
+export { ARMALO_EVENT, OnArmaloEvent } from './on-armalo-event.js';
+export {
+  ARMALO_WEBHOOK_RECEIVER,
+  type ArmaloWebhooksModuleAsyncOptions,
+  type ArmaloWebhooksModuleOptions,
+} from './options.js';
