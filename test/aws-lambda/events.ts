@@ -16,12 +16,21 @@ export const FIXTURES = [
 ] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
-export function loadFixture(name: FixtureName): LambdaWebhookEvent & Record<string, unknown> {
+/** A fixture as loaded: loosely typed, so tests can reshape it before handing it over as an event. */
+export interface FixtureEvent {
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  requestContext?: object;
+  [field: string]: unknown;
+}
+
+export function loadFixture(name: FixtureName): FixtureEvent {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
 }
 
 /** `x-armalo-signature` -> `X-Armalo-Signature`: REST APIs pass header names in the client's case. */
-const titleCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+const titleCase = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 
 function isUtf8(bytes: Buffer): boolean {
   try {
@@ -60,7 +69,7 @@ export function toEvent(name: FixtureName, request: WireRequest): LambdaWebhookE
       headers: Object.fromEntries(title),
       multiValueHeaders: Object.fromEntries(title.map(([k, v]) => [k, [v]])),
       ...body,
-    } as LambdaWebhookEvent;
+    } as unknown as LambdaWebhookEvent;
   }
   if (name === 'apigw-http-v2' || name === 'function-url') {
     const context = template.requestContext as { http: object };
@@ -70,11 +79,11 @@ export function toEvent(name: FixtureName, request: WireRequest): LambdaWebhookE
       headers: { ...lower, 'content-length': String(request.body.byteLength) },
       requestContext: { ...context, http: { ...context.http, method: request.method } },
       ...body,
-    } as LambdaWebhookEvent;
+    } as unknown as LambdaWebhookEvent;
   }
-  if (name === 'alb') return { ...template, httpMethod: request.method, headers: lower, ...body } as LambdaWebhookEvent;
+  if (name === 'alb') return { ...template, httpMethod: request.method, headers: lower, ...body } as unknown as LambdaWebhookEvent;
   const multiValueHeaders = Object.fromEntries(Object.entries(lower).map(([k, v]) => [k, [v]]));
-  return { ...template, httpMethod: request.method, multiValueHeaders, ...body } as LambdaWebhookEvent;
+  return { ...template, httpMethod: request.method, multiValueHeaders, ...body } as unknown as LambdaWebhookEvent;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { checkExample } from '../runtimes/example-checks.js';
 import { type RunningServer, runtimes, runtimeVersion, startServer } from '../runtimes/binaries.js';
+import { checkExample } from '../runtimes/example-checks.js';
 
 const DIR = fileURLToPath(new URL('../../examples/hono/', import.meta.url));
 const SECRET = 'whsec_hono_example';
@@ -18,7 +18,10 @@ for (const way of ways) {
   describe.runIf(way.name !== undefined)(`examples/hono on ${way.name}`, () => {
     let server: RunningServer | undefined;
     beforeAll(async () => {
-      server = await startServer(way.command(), way.args, { cwd: DIR, env: { PORT: '0', ARMALO_WEBHOOK_SECRET: SECRET } });
+      server = await startServer(way.command(), way.args, {
+        cwd: DIR,
+        env: { PORT: '0', ARMALO_WEBHOOK_SECRET: SECRET },
+      });
     });
     afterAll(() => server?.stop());
 

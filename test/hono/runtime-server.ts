@@ -31,7 +31,10 @@ if (Bun !== undefined) {
   const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: control });
   console.log(`listening ${server.port}`);
 } else if (Deno !== undefined) {
-  Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: ({ port }: { port: number }) => console.log(`listening ${port}`) }, control);
+  Deno.serve(
+    { hostname: '127.0.0.1', port: 0, onListen: ({ port }: { port: number }) => console.log(`listening ${port}`) },
+    control,
+  );
 } else {
   throw new Error('runtime-server.ts runs under Bun or Deno');
 }

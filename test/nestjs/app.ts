@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { WebhookContext, WebhookEvent } from '@armalo-webhooks/core';
 import { OnArmaloEvent } from '@armalo-webhooks/nestjs';
-import { Controller, type DynamicModule, Get, Injectable, type INestApplication, Module, Scope } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, type INestApplication, Injectable, Module, Scope } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';

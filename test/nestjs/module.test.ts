@@ -14,7 +14,13 @@ beforeEach(() => {
 afterEach(() => app?.close());
 
 /** One request through the app: supertest on express, fastify.inject() on fastify. */
-async function send(platform: Platform, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+async function send(
+  platform: Platform,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+) {
   if (platform === 'fastify') {
     const fastify = app?.getHttpAdapter().getInstance();
     const response = await fastify.inject({ method, url: path, payload: body, headers });
@@ -43,7 +49,10 @@ describe.each(PLATFORMS)('nestjs on platform-%s', (platform) => {
       status: 200,
       body: { ok: true },
     });
-    expect(await deliver(platform, 'escrow.released', { escrowId: 'e_1' })).toEqual({ status: 200, body: { ok: true } });
+    expect(await deliver(platform, 'escrow.released', { escrowId: 'e_1' })).toEqual({
+      status: 200,
+      body: { ok: true },
+    });
     expect(await deliver(platform, 'pact.violated', { pactId: 'p_1' })).toEqual({ status: 200, body: { ok: true } });
     expect(calls).toEqual([
       `provider score.changed 862 via ${platform}`,
@@ -69,7 +78,9 @@ describe.each(PLATFORMS)('nestjs on platform-%s', (platform) => {
     await start(platform, { drainFirst: true });
     const answer = await deliver(platform, 'score.changed', sampleData('score.changed'));
     expect([answer.status, answer.body.code]).toEqual([500, 'RAW_BODY_UNAVAILABLE']);
-    expect((answer.body.details as { fix: string }).fix).toMatch(platform === 'express' ? /ExpressAdapter/ : /preParsing/);
+    expect((answer.body.details as { fix: string }).fix).toMatch(
+      platform === 'express' ? /ExpressAdapter/ : /preParsing/,
+    );
     expect(calls).toEqual([]);
   });
 

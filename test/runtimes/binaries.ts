@@ -50,7 +50,7 @@ export function runtimeVersion(name: RuntimeName): string | undefined {
     const line = execFileSync(runtimes[name](), ['--version'], { encoding: 'utf8', timeout: 20_000 }).split('\n')[0];
     return `${name} ${line?.replace(`${name} `, '').split(' ')[0]}`;
   } catch (error) {
-    problem = error instanceof Error ? error.message.split('\n')[0] ?? String(error) : String(error);
+    problem = error instanceof Error ? (error.message.split('\n')[0] ?? String(error)) : String(error);
   }
   const message = `${name} cannot run here (${problem}); it is a devDependency of test/, so pnpm install brings it`;
   if (process.env.CI) throw new Error(`${message}; CI is set, so the ${name} suites fail instead of skipping`);

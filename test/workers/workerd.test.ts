@@ -49,13 +49,16 @@ describe.runIf(version !== undefined)(`Cloudflare Workers: ${version}`, () => {
     });
 
     for (const adapter of ['fetch', 'hono'] as const) {
-      defineConformanceSuite(`${adapter === 'fetch' ? 'core/fetch createFetchHandler' : 'hono armaloWebhooks'} in workerd`, {
-        mount: remoteTarget(
-          () => worker?.url ?? '',
-          '/webhooks/armalo',
-          ({ setup, bodyAlreadyParsed }) => ({ setup, adapter, bodyAlreadyParsed }),
-        ),
-      });
+      defineConformanceSuite(
+        `${adapter === 'fetch' ? 'core/fetch createFetchHandler' : 'hono armaloWebhooks'} in workerd`,
+        {
+          mount: remoteTarget(
+            () => worker?.url ?? '',
+            '/webhooks/armalo',
+            ({ setup, bodyAlreadyParsed }) => ({ setup, adapter, bodyAlreadyParsed }),
+          ),
+        },
+      );
     }
   });
 });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { runtimes } from '../runtimes/binaries.js';
 
 // The example's own build script: the test bundles exactly what a user would deploy.
-const { bundleWorker } = (await import(new URL('../../examples/cloudflare-worker/build.mjs', import.meta.url).href)) as {
+const { bundleWorker } = (await import(
+  new URL('../../examples/cloudflare-worker/build.mjs', import.meta.url).href
+)) as {
   bundleWorker(entry: string, outfile: string): Promise<unknown>;
 };
 
@@ -81,5 +83,10 @@ const worker :Workerd.Worker = (
     await stop();
     throw error;
   });
-  return { url: `http://127.0.0.1:${port}`, bundle: await readFile(join(dir, 'worker.js'), 'utf8'), output: () => output, stop };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bundle: await readFile(join(dir, 'worker.js'), 'utf8'),
+    output: () => output,
+    stop,
+  };
 }

@@ -4,7 +4,8 @@ import { createApp, requireSecret } from './app.ts';
 
 const app = createApp(requireSecret());
 const port = Number(process.env.PORT ?? 3000);
-const listening = (actual: number) => console.log(`armalo-webhooks hono example listening on http://127.0.0.1:${actual}`);
+const listening = (actual: number) =>
+  console.log(`armalo-webhooks hono example listening on http://127.0.0.1:${actual}`);
 
 interface Runtimes {
   Bun?: { serve(options: object): { port: number } };
@@ -14,7 +15,10 @@ const { Bun, Deno } = globalThis as Runtimes;
 if (Bun) {
   listening(Bun.serve({ hostname: '127.0.0.1', port, fetch: app.fetch }).port);
 } else if (Deno) {
-  Deno.serve({ hostname: '127.0.0.1', port, onListen: (address: { port: number }) => listening(address.port) }, app.fetch);
+  Deno.serve(
+    { hostname: '127.0.0.1', port, onListen: (address: { port: number }) => listening(address.port) },
+    app.fetch,
+  );
 } else {
   console.error('src/serve.ts is for Bun and Deno; on Node.js run src/node.ts (pnpm start).');
   process.exit(1);

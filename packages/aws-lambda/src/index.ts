@@ -1,1 +1,6 @@
-export { createLambdaHandler, type LambdaContext, type LambdaWebhookEvent, type LambdaWebhookHandler } from './handler.js';
+export {
+  createLambdaHandler,
+  type LambdaContext,
+  type LambdaWebhookEvent,
+  type LambdaWebhookHandler,
+} from './handler.js';

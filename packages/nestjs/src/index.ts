@@ -4,4 +4,5 @@ export {
   ARMALO_WEBHOOK_RECEIVER,
   type ArmaloWebhooksModuleAsyncOptions,
   type ArmaloWebhooksModuleOptions,
+  type NestContext,
 } from './options.js';

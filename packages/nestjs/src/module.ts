@@ -1,12 +1,5 @@
 import { createWebhookReceiver, type WebhookReceiver } from '@armalo-webhooks/core';
-import {
-  type DynamicModule,
-  Inject,
-  Injectable,
-  Module,
-  type OnModuleInit,
-  type Provider,
-} from '@nestjs/common';
+import { type DynamicModule, Module, type OnModuleInit, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
 import { mountExpress, mountFastify } from './mount.js';
 import { ARMALO_EVENT } from './on-armalo-event.js';
@@ -24,34 +17,36 @@ import {
  * either platform, whatever `rawBody` and `bodyParser` say. Then, once every provider exists,
  * registers each `@OnArmaloEvent` method on the receiver.
  */
-@Injectable()
-class ArmaloWebhooksMount implements OnModuleInit {
-  constructor(
-    @Inject(ARMALO_WEBHOOK_RECEIVER) private readonly receiver: WebhookReceiver,
-    @Inject(WEBHOOK_PATH) path: string,
-    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
-    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
-    @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(HttpAdapterHost) host: HttpAdapterHost,
-  ) {
-    const adapter = host.httpAdapter;
-    if (adapter === undefined) return; // an application context without HTTP
-    const mount = adapter.getType() === 'fastify' ? mountFastify : mountExpress;
-    mount(adapter.getInstance(), path, receiver);
-  }
-
-  onModuleInit(): void {
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown> | undefined;
-      // Request-scoped providers have no instance to call at startup.
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
-      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const pattern = this.reflector.get<string | string[] | undefined>(ARMALO_EVENT, instance[name] as never);
-        if (pattern !== undefined) this.receiver.on(pattern as never, (event, ctx) => instance[name]?.(event, ctx));
-      }
+const mount: Provider = {
+  provide: Symbol.for('@armalo-webhooks/nestjs.mount'),
+  inject: [ARMALO_WEBHOOK_RECEIVER, WEBHOOK_PATH, DiscoveryService, MetadataScanner, Reflector, HttpAdapterHost],
+  useFactory(
+    receiver: WebhookReceiver,
+    path: string,
+    discovery: DiscoveryService,
+    scanner: MetadataScanner,
+    reflector: Reflector,
+    host: HttpAdapterHost,
+  ): OnModuleInit {
+    const adapter = host.httpAdapter; // undefined in an application context without HTTP
+    if (adapter !== undefined) {
+      (adapter.getType() === 'fastify' ? mountFastify : mountExpress)(adapter.getInstance(), path, receiver);
     }
-  }
-}
+    return {
+      onModuleInit() {
+        for (const wrapper of [...discovery.getProviders(), ...discovery.getControllers()]) {
+          const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown> | undefined;
+          // Request-scoped providers have no instance to call at startup.
+          if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+          for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+            const pattern = reflector.get<string | string[] | undefined>(ARMALO_EVENT, instance[name] as never);
+            if (pattern !== undefined) receiver.on(pattern as never, (event, ctx) => instance[name]?.(event, ctx));
+          }
+        }
+      },
+    };
+  },
+};
 
 /**
  * A NestJS module that serves Armalo webhooks at one path, on platform-express and
@@ -82,6 +77,7 @@ class ArmaloWebhooksMount implements OnModuleInit {
  * ```
  */
 @Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a Nest dynamic module is a class with static forRoot methods
 export class ArmaloWebhooksModule {
   /** The module with the receiver options given inline. */
   static forRoot({ path, ...options }: ArmaloWebhooksModuleOptions): DynamicModule {
@@ -90,7 +86,12 @@ export class ArmaloWebhooksModule {
   }
 
   /** The module with the receiver options from a factory, e.g. one that reads `ConfigService`. */
-  static forRootAsync({ path, imports = [], useFactory, inject = [] }: ArmaloWebhooksModuleAsyncOptions): DynamicModule {
+  static forRootAsync({
+    path,
+    imports = [],
+    useFactory,
+    inject = [],
+  }: ArmaloWebhooksModuleAsyncOptions): DynamicModule {
     return build(path, imports, { provide: RECEIVER_OPTIONS, useFactory, inject: inject as never[] }, fromOptions);
   }
 }
@@ -105,7 +106,7 @@ function build(path: string, imports: DynamicModule['imports'] & object, ...prov
   return {
     module: ArmaloWebhooksModule,
     imports: [DiscoveryModule, ...imports],
-    providers: [...providers, { provide: WEBHOOK_PATH, useValue: path }, ArmaloWebhooksMount],
+    providers: [...providers, { provide: WEBHOOK_PATH, useValue: path }, mount],
     exports: [ARMALO_WEBHOOK_RECEIVER],
   };
 }

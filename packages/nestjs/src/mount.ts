@@ -1,18 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type {} from '@armalo-webhooks/core';
 import {
   type AnyWebhookReceiver,
   type ExchangeBody,
   handleExchange,
   writeNodeResult,
 } from '@armalo-webhooks/core/adapter';
-
-declare module '@armalo-webhooks/core' {
-  interface WebhookContextExtensions {
-    /** Set when the delivery came through `@armalo-webhooks/nestjs`: the platform and its request object. */
-    readonly nest?: { readonly platform: 'express' | 'fastify'; readonly request: object };
-  }
-}
 
 /** The route runs before Nest's parsers; only a parser on an Express app handed to Nest can come first. */
 const EXPRESS_FIX =
@@ -57,8 +49,16 @@ type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<Fastify
 interface FastifyScope {
   supportedMethods: string[];
   removeAllContentTypeParsers(): void;
-  addContentTypeParser(type: string, parser: (r: unknown, payload: NodeJS.ReadableStream, done: (e: null, body: UnreadBody) => void) => void): void;
-  route(options: { method: string[]; url: string; handler: Handler; errorHandler: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => unknown }): void;
+  addContentTypeParser(
+    type: string,
+    parser: (r: unknown, payload: NodeJS.ReadableStream, done: (e: null, body: UnreadBody) => void) => void,
+  ): void;
+  route(options: {
+    method: string[];
+    url: string;
+    handler: Handler;
+    errorHandler: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => unknown;
+  }): void;
 }
 interface FastifyApp {
   register(plugin: (scope: FastifyScope) => Promise<void>): unknown;
@@ -84,8 +84,13 @@ export function mountFastify(app: FastifyApp, path: string, receiver: AnyWebhook
       url: path,
       handler: (request, reply) => {
         const { body } = request;
-        if (body instanceof UnreadBody) return answer(request, reply, { kind: 'node', stream: body.stream, fix: FASTIFY_FIX });
-        return answer(request, reply, body === undefined ? { kind: 'bytes', bytes: new Uint8Array(0) } : { kind: 'consumed', fix: FASTIFY_FIX });
+        if (body instanceof UnreadBody)
+          return answer(request, reply, { kind: 'node', stream: body.stream, fix: FASTIFY_FIX });
+        return answer(
+          request,
+          reply,
+          body === undefined ? { kind: 'bytes', bytes: new Uint8Array(0) } : { kind: 'consumed', fix: FASTIFY_FIX },
+        );
       },
       // Fastify refuses a Content-Type it cannot parse before any parser runs; core's rule decides.
       errorHandler(error, request, reply) {

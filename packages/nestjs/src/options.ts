@@ -1,6 +1,27 @@
 import type { WebhookReceiver, WebhookReceiverOptions } from '@armalo-webhooks/core';
 import type { ModuleMetadata } from '@nestjs/common';
 
+/**
+ * `ctx.nest` in handlers: which platform served the delivery, and its request object (an Express
+ * `Request` or a `FastifyRequest`).
+ *
+ * @example
+ * ```ts
+ * webhooks.onAny((event, ctx) => console.log(ctx.nest?.platform));
+ * ```
+ */
+export interface NestContext {
+  readonly platform: 'express' | 'fastify';
+  readonly request: object;
+}
+
+declare module '@armalo-webhooks/core' {
+  interface WebhookContextExtensions {
+    /** Set when the delivery came through `@armalo-webhooks/nestjs`. */
+    readonly nest?: NestContext;
+  }
+}
+
 /** Injection token of the module's receiver (a `WebhookReceiver`): inject it to call `on()` yourself. */
 export const ARMALO_WEBHOOK_RECEIVER = Symbol.for('@armalo-webhooks/nestjs.receiver');
 /** @internal The receiver options, as given or as the async factory returned them. */
