@@ -81,7 +81,8 @@ export function toEvent(name: FixtureName, request: WireRequest): LambdaWebhookE
       ...body,
     } as unknown as LambdaWebhookEvent;
   }
-  if (name === 'alb') return { ...template, httpMethod: request.method, headers: lower, ...body } as unknown as LambdaWebhookEvent;
+  if (name === 'alb')
+    return { ...template, httpMethod: request.method, headers: lower, ...body } as unknown as LambdaWebhookEvent;
   const multiValueHeaders = Object.fromEntries(Object.entries(lower).map(([k, v]) => [k, [v]]));
   return { ...template, httpMethod: request.method, multiValueHeaders, ...body } as unknown as LambdaWebhookEvent;
 }
