@@ -1,26 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AnyWebhookReceiver,
   type ExchangeBody,
   handleExchange,
   writeNodeResult,
 } from '@armalo-webhooks/core/adapter';
+import type { Express } from 'express';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The route runs before Nest's parsers; only a parser on an Express app handed to Nest can come first. */
 const EXPRESS_FIX =
   'A body parser on the Express instance passed to new ExpressAdapter(app) read the body first: register parsers on it after NestFactory.create(), or keep the bytes with a verify callback that sets req.rawBody to the Buffer.';
 
-type ExpressRequest = IncomingMessage & { rawBody?: unknown };
-interface ExpressApp {
-  all(path: string, handler: (req: ExpressRequest, res: ServerResponse, next: (error: unknown) => void) => void): void;
-}
-
 /** On platform-express: the unread stream, or a Buffer an earlier parser kept at `req.rawBody`. */
-export function mountExpress(app: ExpressApp, path: string, receiver: AnyWebhookReceiver): void {
+export function mountExpress(app: Express, path: string, receiver: AnyWebhookReceiver): void {
   app.all(path, (req, res, next) => {
+    const { rawBody } = req as { rawBody?: unknown };
     const body: ExchangeBody =
-      req.rawBody instanceof Uint8Array
-        ? { kind: 'bytes', bytes: req.rawBody }
+      rawBody instanceof Uint8Array
+        ? { kind: 'bytes', bytes: rawBody }
         : { kind: 'node', stream: req, fix: EXPRESS_FIX };
     const context = { nest: { platform: 'express', request: req } } as const;
     handleExchange(receiver, { method: req.method, headers: req.headers, body, context })
@@ -34,43 +31,13 @@ class UnreadBody {
   constructor(readonly stream: NodeJS.ReadableStream) {}
 }
 
-interface FastifyRequest {
-  method: string;
-  headers: IncomingMessage['headers'];
-  body: unknown;
-  raw: IncomingMessage;
-}
-interface FastifyReply {
-  code(status: number): FastifyReply;
-  headers(headers: Record<string, string>): FastifyReply;
-  send(payload: string): FastifyReply;
-}
-type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
-interface FastifyScope {
-  supportedMethods: string[];
-  removeAllContentTypeParsers(): void;
-  addContentTypeParser(
-    type: string,
-    parser: (r: unknown, payload: NodeJS.ReadableStream, done: (e: null, body: UnreadBody) => void) => void,
-  ): void;
-  route(options: {
-    method: string[];
-    url: string;
-    handler: Handler;
-    errorHandler: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => unknown;
-  }): void;
-}
-interface FastifyApp {
-  register(plugin: (scope: FastifyScope) => Promise<void>): unknown;
-}
-
 const FASTIFY_FIX = 'Keep preParsing hooks and plugins that read or replace the body off the webhook route.';
 
 /**
  * On platform-fastify: the route in its own encapsulated context, whose only content-type parser
  * passes the stream on unread, so every content type (and none) reaches core as sent.
  */
-export function mountFastify(app: FastifyApp, path: string, receiver: AnyWebhookReceiver): void {
+export function mountFastify(app: FastifyInstance, path: string, receiver: AnyWebhookReceiver): void {
   const answer = async (request: FastifyRequest, reply: FastifyReply, body: ExchangeBody) => {
     const context = { nest: { platform: 'fastify', request } } as const;
     const result = await handleExchange(receiver, { method: request.method, headers: request.headers, body, context });
@@ -93,7 +60,7 @@ export function mountFastify(app: FastifyApp, path: string, receiver: AnyWebhook
         );
       },
       // Fastify refuses a Content-Type it cannot parse before any parser runs; core's rule decides.
-      errorHandler(error, request, reply) {
+      errorHandler(error: FastifyError, request, reply) {
         if (error.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error;
         return answer(request, reply, { kind: 'node', stream: request.raw, fix: FASTIFY_FIX });
       },
