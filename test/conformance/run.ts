@@ -8,7 +8,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from './cases.js';
-import { createFixture, type Fixture, OTHER_SECRET, PREVIOUS_SECRET, SECRET } from './fixture.js';
+import { createFixture, type Fixture, OTHER_SECRET, PREVIOUS_SECRET, SECRET, type Setup } from './fixture.js';
 
 export interface MountedTarget {
   send(request: WireRequest): Promise<WireResponse>;
@@ -21,8 +21,11 @@ export interface MountedTarget {
 }
 
 export interface ConformanceTarget {
-  /** Mounts the fixture's receiver the way a user of this adapter would. */
-  mount(fixture: Fixture, options: { consumed: BodyConsumption | undefined }): Promise<MountedTarget>;
+  /**
+   * Mounts the fixture's receiver the way a user of this adapter would. `setup` names how the
+   * fixture was built, for targets that rebuild it in another runtime (see `remote-target.ts`).
+   */
+  mount(fixture: Fixture, options: { consumed: BodyConsumption | undefined; setup: Setup }): Promise<MountedTarget>;
   /**
    * The ways this host can lose the body before the adapter, each with how (part of the suite's
    * name); RAW_BODY_UNAVAILABLE rows for other ways are not run. Omitted: none (receive() is
@@ -65,7 +68,7 @@ export function defineConformanceSuite(name: string, target: ConformanceTarget):
 
 async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Promise<void> {
   const fixture = createFixture(testCase.setup);
-  const mounted = await target.mount(fixture, { consumed: testCase.consumed });
+  const mounted = await target.mount(fixture, { consumed: testCase.consumed, setup: testCase.setup });
   const signatures: string[] = [];
   try {
     if (testCase.holding) {

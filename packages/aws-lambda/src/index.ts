@@ -1,0 +1,6 @@
+export {
+  createLambdaHandler,
+  type LambdaContext,
+  type LambdaWebhookEvent,
+  type LambdaWebhookHandler,
+} from './handler.js';

@@ -1,0 +1,1 @@
+export { armaloWebhooks } from './handler.js';

@@ -1,0 +1,1 @@
+export { armaloWebhooks } from './middleware.js';
