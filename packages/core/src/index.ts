@@ -23,8 +23,10 @@ export type { HeadersInput } from './headers.js';
 export type { Claim, IdempotencyStore, MaybePromise } from './idempotency.js';
 export type { WebhookLogger } from './logger.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export { createWebhookReceiver, type ReceiveInput, type WebhookReceiver } from './receiver.js';
+export type { AnsweredObservation, ReceivedObservation, WebhookObserver } from './observer.js';
+export { createWebhookReceiver, observe, type ReceiveInput, type WebhookReceiver } from './receiver.js';
 export type { ErrorInfo, IdempotencyOptions, ToleranceOptions, WebhookReceiverOptions } from './receiver-options.js';
+export type { RefusalLogOptions } from './refusal-log.js';
 export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './result.js';
 export {
   type Envelope,

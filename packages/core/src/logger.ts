@@ -1,16 +1,21 @@
 /**
- * Where the library writes warnings and errors. `console` fits; so do pino and winston loggers.
- * Messages never contain secrets, signatures or bodies.
+ * Where the library writes warnings and errors: a console-style logger (`warn(message, meta)`:
+ * `console`, winston) or a pino-style one (`warn(meta, message)`: pino, Fastify's `app.log` and
+ * `request.log`), told apart by pino's `levelVal`. Messages never contain secrets, signatures or
+ * bodies.
  *
  * @example
  * ```ts
- * const logger: WebhookLogger = { warn: (m, meta) => pino.warn(meta, m), error: (m, meta) => pino.error(meta, m) };
+ * const fromConsole: WebhookLogger = console;
+ * const fromPino: WebhookLogger = pino(); // or app.log in Fastify
  * ```
  */
 export interface WebhookLogger {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
+  warn(...args: never[]): void;
+  error(...args: never[]): void;
 }
+
+type LogFunction = (first: unknown, second?: unknown) => void;
 
 /**
  * Writes one line through a logger. Every warning and error of the library goes through here, and
@@ -22,9 +27,12 @@ export function log(
   message: string,
   meta?: Record<string, unknown>,
 ): void {
+  const write = logger[level] as unknown as LogFunction;
+  const text = `armalo-webhooks: ${message}`;
   try {
-    if (meta === undefined) logger[level](`armalo-webhooks: ${message}`);
-    else logger[level](`armalo-webhooks: ${message}`, meta);
+    if (typeof (logger as { levelVal?: unknown }).levelVal === 'number') write.call(logger, meta ?? {}, text);
+    else if (meta === undefined) write.call(logger, text);
+    else write.call(logger, text, meta);
   } catch {
     // Logging is best effort: the answer to the sender matters more than the log line.
   }

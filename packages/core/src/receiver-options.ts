@@ -2,6 +2,8 @@ import type { WebhookError } from './errors.js';
 import type { SchemaMap, WebhookEvent } from './event-types.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { WebhookLogger } from './logger.js';
+import type { WebhookObserver } from './observer.js';
+import type { RefusalLogOptions } from './refusal-log.js';
 
 /**
  * The replay window, in milliseconds. See the README's "Replay window" section for the reasoning.
@@ -107,6 +109,13 @@ export interface WebhookReceiverOptions<S extends SchemaMap = Record<never, neve
   onError?: (error: WebhookError, info: ErrorInfo) => unknown;
   /** Default: `console`. */
   logger?: WebhookLogger;
+  /**
+   * Log refusals (4xx answers: a wrong secret shows up as `INVALID_SIGNATURE`), rate-limited.
+   * Default `false`: refusals are only counted by observers. `true` is `{ level: 'warn', perMinute: 10 }`.
+   */
+  logRefusals?: boolean | RefusalLogOptions;
+  /** Watch every exchange (metrics, traces); more can be added with `observe()`. */
+  observers?: readonly WebhookObserver[];
 }
 
 export const DEFAULTS = {

@@ -20,7 +20,9 @@ import { readExchangeBody } from './exchange/read-body.js';
 import type { Exchange } from './exchange/types.js';
 import { getSingleHeader, type HeadersInput } from './headers.js';
 import { log } from './logger.js';
+import { type AnsweredObservation, ObserverList, observation, type WebhookObserver } from './observer.js';
 import type { WebhookReceiverOptions } from './receiver-options.js';
+import { refusalLogger } from './refusal-log.js';
 import { isAnswer, refusal, type WebhookResult } from './result.js';
 import { Router } from './router.js';
 import type { UnknownData } from './schemas.js';
@@ -97,7 +99,12 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     (name) => isKnownEvent(config.schemas, name),
     () => [...new Set([...Object.keys(EVENT_CATALOG), ...Object.keys(config.schemas)])],
   );
-  const exchange = createExchange(config, router);
+  const observers = new ObserverList(config.logger);
+  for (const observer of options.observers ?? []) observers.add(observer);
+  if (options.logRefusals) {
+    observers.add(refusalLogger(config.logger, options.logRefusals === true ? {} : options.logRefusals));
+  }
+  const exchange = createExchange(config, router, observers);
   const receiver: WebhookReceiver<S> = {
     on(pattern, handler) {
       router.add(pattern, handler as AnyHandler);
@@ -122,7 +129,30 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     },
   };
   Object.defineProperty(receiver, EXCHANGE, { value: exchange });
+  Object.defineProperty(receiver, OBSERVERS, { value: observers });
   return receiver;
+}
+
+const OBSERVERS = Symbol.for('@armalo-webhooks/core.observers');
+
+/**
+ * Adds an observer to a receiver (see {@link WebhookObserver}); returns the function that removes
+ * it. Instrumentation such as `@armalo-webhooks/opentelemetry` attaches itself this way.
+ *
+ * @example
+ * ```ts
+ * import { observe } from '@armalo-webhooks/core';
+ * const stop = observe(webhooks, {
+ *   answered: (answer) => { if (answer.code === 'INVALID_SIGNATURE') alarms.signatureFailures.inc(); },
+ * });
+ * ```
+ */
+export function observe(receiver: Pick<WebhookReceiver<SchemaMap>, 'receive'>, observer: WebhookObserver): () => void {
+  const observers = (receiver as { [OBSERVERS]?: ObserverList } | null)?.[OBSERVERS];
+  if (!(observers instanceof ObserverList)) {
+    throw new TypeError('armalo-webhooks: observe() needs a receiver from createWebhookReceiver()');
+  }
+  return observers.add(observer);
 }
 
 /**
@@ -130,7 +160,11 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
  * envelope, the replay window, the event's schema, then idempotency and the handlers. Never
  * throws: a bug or a malformed call answers 500 INTERNAL_ERROR.
  */
-function createExchange(config: ReceiverConfig, router: Router): (exchange: Exchange) => Promise<WebhookResult> {
+function createExchange(
+  config: ReceiverConfig,
+  router: Router,
+  observers: ObserverList,
+): (exchange: Exchange) => Promise<WebhookResult> {
   let consumedLogged = false;
   const reader = {
     maxBodyBytes: config.maxBodyBytes,
@@ -146,7 +180,7 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
     },
   };
 
-  async function run(exchange: Exchange): Promise<WebhookResult> {
+  async function run(exchange: Exchange, clock?: Clock): Promise<WebhookResult> {
     const { headers } = exchange;
     const refused = checkRequest(exchange.method, headers, config.maxBodyBytes);
     if (refused !== undefined) return refused;
@@ -155,6 +189,7 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
     let bytes = readExchangeBody(exchange.body, headers, reader);
     if (bytes instanceof Promise) bytes = await bytes;
     if (isAnswer(bytes)) return bytes;
+    if (clock) clock.read = performance.now();
 
     const now = Date.now();
     const meta = {};
@@ -169,6 +204,7 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
     if (validated instanceof Promise) validated = await validated;
     if (isAnswer(validated)) return validated;
     envelope.data = validated.data;
+    if (clock) clock.verified = performance.now();
 
     const rawBody = bytes;
     const index = secretIndex;
@@ -184,12 +220,42 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
     });
   }
 
-  return (exchange) =>
-    run(exchange).catch(async (cause: unknown) => {
-      const error = new WebhookError('INTERNAL_ERROR', { cause });
-      await report(config, error, {});
-      return refusal('INTERNAL_ERROR', { meta: { error } });
-    });
+  const internalError = async (cause: unknown) => {
+    const error = new WebhookError('INTERNAL_ERROR', { cause });
+    await report(config, error, {});
+    return refusal('INTERNAL_ERROR', { meta: { error } });
+  };
+
+  /** With observers: tell them the exchange started and how it was answered, with its durations. */
+  async function observed(exchange: Exchange): Promise<WebhookResult> {
+    const clock: Clock = { start: performance.now(), read: Number.NaN, verified: Number.NaN };
+    const fromReceived = observers.received({ method: exchange.method, headers: exchange.headers });
+    const result = await run(exchange, clock).catch(internalError);
+    observers.answered(observation(result, durations(clock, performance.now())), fromReceived);
+    return result;
+  }
+
+  // Without observers nothing is timed or counted.
+  return (exchange) => (observers.size === 0 ? run(exchange).catch(internalError) : observed(exchange));
+}
+
+/** When an exchange started, had its body, and was verified (performance.now() milliseconds). */
+interface Clock {
+  start: number;
+  read: number;
+  verified: number;
+}
+
+/** Each stage's share; a stage never reached counts as zero, and the rest goes to the last one reached. */
+function durations(clock: Clock, end: number): AnsweredObservation['durations'] {
+  const read = Number.isNaN(clock.read) ? end : clock.read;
+  const verified = Number.isNaN(clock.verified) ? end : clock.verified;
+  return {
+    readMs: read - clock.start,
+    verifyMs: Math.max(0, verified - read),
+    handlersMs: Math.max(0, end - verified),
+    totalMs: end - clock.start,
+  };
 }
 
 function createContext(

@@ -1,0 +1,134 @@
+import { describe, expect, it, vi } from 'vitest';
+import { delivery, receiverWith, SECRET, silentLogger } from './fixtures/receiver.js';
+import { type AnsweredObservation, observe, type WebhookObserver } from './index.js';
+import { sampleData } from './testing/index.js';
+
+function recorder() {
+  const seen: { answer: AnsweredObservation; fromReceived: unknown }[] = [];
+  let next = 0;
+  const observer: WebhookObserver = {
+    received: () => ++next,
+    answered: (answer, fromReceived) => seen.push({ answer, fromReceived }),
+  };
+  return { seen, observer };
+}
+
+describe('observers', () => {
+  it('are told each exchange started and how it was answered, with what received returned', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith({ observers: [observer] }).on('score.changed', () => {});
+    const first = delivery('score.changed', sampleData('score.changed'));
+    await receiver.receive({ ...first, method: 'POST' });
+    await receiver.receive({ ...first, method: 'POST' });
+    await receiver.receive({ ...delivery('score.changed', {}, { secret: 'whsec_other' }), method: 'POST' });
+    expect(seen.map(({ answer, fromReceived }) => [fromReceived, answer.code, answer.duplicate, answer.event])).toEqual(
+      [
+        [1, undefined, false, 'score.changed'],
+        [2, undefined, true, 'score.changed'],
+        [3, 'INVALID_SIGNATURE', false, undefined],
+      ],
+    );
+    expect(seen[0]?.answer.secretIndex).toBe(0);
+    const { durations } = seen[0]!.answer;
+    for (const value of Object.values(durations)) expect(value).toBeGreaterThanOrEqual(0);
+    expect(durations.totalMs).toBeGreaterThanOrEqual(durations.readMs + durations.verifyMs);
+  });
+
+  it('see the cause of a failed delivery, and never the secret, the signature or the body', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith({ onError: () => {} }).on('eval.failed', () => {
+      throw new Error('database down');
+    });
+    observe(receiver, observer);
+    const sent = delivery('eval.failed', { note: 'a-unique-body-marker' });
+    await receiver.receive(sent);
+    const answer = seen[0]!.answer;
+    expect(answer.code).toBe('HANDLER_FAILED');
+    expect(String((answer.error as Error).cause)).toContain('database down');
+    const text = JSON.stringify({ ...answer, error: undefined });
+    for (const secret of [SECRET, String(sent.headers['x-armalo-signature']), 'a-unique-body-marker']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('a throwing observer never changes the answer, is logged once, and the others still run', async () => {
+    const logger = silentLogger();
+    const { seen, observer } = recorder();
+    const broken: WebhookObserver = {
+      received: () => {
+        throw new Error('observer bug');
+      },
+      answered: () => {
+        throw new Error('observer bug');
+      },
+    };
+    const handler = vi.fn();
+    const receiver = receiverWith({ logger, observers: [broken, observer] }).on('eval.failed', handler);
+    for (let i = 0; i < 3; i++) {
+      const result = await receiver.receive(delivery('eval.failed', { i }));
+      expect(result.body).toEqual({ ok: true });
+    }
+    expect(handler).toHaveBeenCalledTimes(3);
+    expect(seen).toHaveLength(3);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(String(logger.error.mock.calls[0]?.[0])).toContain('observer threw');
+  });
+
+  it('observe() returns the function that removes the observer', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith();
+    const stop = observe(receiver, observer);
+    await receiver.receive(delivery('eval.failed', { n: 1 }));
+    stop();
+    await receiver.receive(delivery('eval.failed', { n: 2 }));
+    expect(seen).toHaveLength(1);
+    expect(() => observe({ receive: async () => ({}) as never }, observer)).toThrow(TypeError);
+  });
+});
+
+describe('logRefusals', () => {
+  it('is off by default: a wrong secret is counted by observers, not logged', async () => {
+    const logger = silentLogger();
+    const receiver = receiverWith({ logger });
+    await receiver.receive(delivery('eval.failed', {}, { secret: 'whsec_wrong' }));
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('logs refusals at the chosen level, at most perMinute a minute, then says how many it held back', async () => {
+    vi.useFakeTimers({ now: 0, toFake: ['Date'] });
+    try {
+      const logger = silentLogger();
+      const receiver = receiverWith({ logger, logRefusals: { level: 'error', perMinute: 2 } });
+      for (let i = 0; i < 5; i++) await receiver.receive(delivery('eval.failed', { i }, { secret: 'whsec_wrong' }));
+      expect(logger.error).toHaveBeenCalledTimes(2);
+      vi.setSystemTime(60_000);
+      await receiver.receive(delivery('eval.failed', {}, { secret: 'whsec_wrong' }));
+      expect(logger.error).toHaveBeenCalledTimes(3);
+      expect(logger.error.mock.calls[2]).toEqual([
+        'armalo-webhooks: refused a delivery: INVALID_SIGNATURE (401)',
+        { status: 401, code: 'INVALID_SIGNATURE', suppressed: 3 },
+      ]);
+      expect(logger.warn).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('logger styles', () => {
+  it('writes (message, meta) to console-style loggers and (meta, message) to pino-style ones', async () => {
+    const consoleStyle = silentLogger();
+    const pinoStyle = { ...silentLogger(), levelVal: 30 };
+    for (const logger of [consoleStyle, pinoStyle]) {
+      const receiver = receiverWith({ logger }).on('eval.failed', () => {
+        throw new Error('boom');
+      });
+      await receiver.receive(delivery('eval.failed', {}));
+    }
+    expect(consoleStyle.error.mock.calls[0]?.[0]).toMatch(/^armalo-webhooks: HANDLER_FAILED/);
+    expect(consoleStyle.error.mock.calls[0]?.[1]).toMatchObject({ event: 'eval.failed' });
+    expect(pinoStyle.error.mock.calls[0]?.[0]).toMatchObject({ event: 'eval.failed' });
+    expect(pinoStyle.error.mock.calls[0]?.[1]).toMatch(/^armalo-webhooks: HANDLER_FAILED/);
+  });
+});

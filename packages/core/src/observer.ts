@@ -1,0 +1,132 @@
+import type { WebhookErrorCode } from './errors.js';
+import type { HeadersInput } from './headers.js';
+import { describeError, log, type WebhookLogger } from './logger.js';
+import type { WebhookResult } from './result.js';
+
+/**
+ * What an observer is told when an exchange starts, before its body is read.
+ *
+ * @example
+ * ```ts
+ * const start: ReceivedObservation = { method: 'POST', headers: req.headers };
+ * ```
+ */
+export interface ReceivedObservation {
+  method: string | undefined;
+  headers: HeadersInput;
+}
+
+/**
+ * What an observer is told when an exchange has its answer: never the secret, the signature or
+ * the body.
+ *
+ * @example
+ * ```ts
+ * const seen: AnsweredObservation = { status: 401, code: 'INVALID_SIGNATURE', event: undefined, duplicate: false,
+ *   queued: false, aborted: false, secretIndex: undefined, error: undefined,
+ *   durations: { readMs: 0.1, verifyMs: 0.02, handlersMs: 0, totalMs: 0.13 } };
+ * ```
+ */
+export interface AnsweredObservation {
+  status: number;
+  /** The error code, or `undefined` for a 200. */
+  code: WebhookErrorCode | undefined;
+  /** The event name, once the envelope was valid. */
+  event: string | undefined;
+  duplicate: boolean;
+  /** Stored in an inbox rather than handled inline. */
+  queued: boolean;
+  /** The client went away before its body arrived; nobody reads the answer. */
+  aborted: boolean;
+  /** Which configured secret verified the signature (0 = the first), once verified. */
+  secretIndex: number | undefined;
+  /** The cause of a 5xx, for error reporting. */
+  error: unknown;
+  /**
+   * Milliseconds spent reading the body, verifying it (signature, envelope, replay window, event
+   * schema), and delivering it (idempotency and handlers, or storing it in an inbox), and in all.
+   */
+  durations: { readMs: number; verifyMs: number; handlersMs: number; totalMs: number };
+}
+
+/**
+ * Watches a receiver's exchanges, for metrics, traces and logs. `received` runs synchronously when
+ * an exchange starts, in the host's async context (an active HTTP span is current there); what it
+ * returns is handed back to `answered` for the same exchange. Observers never change an answer: a
+ * throwing observer is logged once and otherwise ignored. Adapters emit nothing themselves: every
+ * host reports through this hook.
+ *
+ * @example
+ * ```ts
+ * import { observe } from '@armalo-webhooks/core';
+ * observe(webhooks, {
+ *   received: () => performance.now(),
+ *   answered: (answer, startedAt) => metrics.histogram('webhook_ms', performance.now() - (startedAt as number), { code: answer.code ?? 'OK' }),
+ * });
+ * ```
+ */
+export interface WebhookObserver {
+  received?(start: ReceivedObservation): unknown;
+  answered?(answer: AnsweredObservation, fromReceived: unknown): void;
+}
+
+/** A receiver's observers, each called safely. */
+export class ObserverList {
+  readonly #observers: WebhookObserver[] = [];
+  readonly #failed = new WeakSet<WebhookObserver>();
+  readonly #logger: WebhookLogger;
+
+  constructor(logger: WebhookLogger) {
+    this.#logger = logger;
+  }
+
+  get size(): number {
+    return this.#observers.length;
+  }
+
+  add(observer: WebhookObserver): () => void {
+    this.#observers.push(observer);
+    return () => {
+      const index = this.#observers.indexOf(observer);
+      if (index !== -1) this.#observers.splice(index, 1);
+    };
+  }
+
+  received(start: ReceivedObservation): unknown[] {
+    return this.#observers.map((observer) => this.#call(observer, () => observer.received?.(start)));
+  }
+
+  answered(answer: AnsweredObservation, fromReceived: unknown[]): void {
+    this.#observers.forEach((observer, index) =>
+      this.#call(observer, () => observer.answered?.(answer, fromReceived[index])),
+    );
+  }
+
+  #call(observer: WebhookObserver, run: () => unknown): unknown {
+    try {
+      return run();
+    } catch (error) {
+      if (!this.#failed.has(observer)) {
+        this.#failed.add(observer);
+        log(this.#logger, 'error', 'an observer threw; its answers are ignored', { cause: describeError(error) });
+      }
+      return undefined;
+    }
+  }
+}
+
+/** Sums up a result for observers. */
+export function observation(result: WebhookResult, durations: AnsweredObservation['durations']): AnsweredObservation {
+  const { meta, body } = result;
+  return {
+    status: result.status,
+    code: 'code' in body ? body.code : undefined,
+    event: meta.event,
+    duplicate: meta.duplicate === true,
+    queued: 'queued' in body && body.queued === true,
+    aborted: meta.aborted === true,
+    secretIndex: meta.secretIndex,
+    error: meta.error,
+    durations,
+  };
+}
