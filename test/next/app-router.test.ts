@@ -60,8 +60,11 @@ describe('createRouteHandler', () => {
     const factory = vi.fn(() => createWebhookReceiver({ secret: SECRET }));
     const { POST } = createRouteHandler(factory);
     expect(factory).not.toHaveBeenCalled();
-    expect(await (await POST(scoreRequest())).json()).toEqual({ ok: true });
-    expect(await (await POST(scoreRequest())).json()).toEqual({ ok: true });
+    const delivery = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
+    const send = () => POST(new Request(ROUTE_URL, { method: 'POST', headers: delivery.headers, body: delivery.body }));
+    expect(await (await send()).json()).toEqual({ ok: true });
+    // The same receiver, and so the same store, answers the retry.
+    expect(await (await send()).json()).toEqual({ ok: true, duplicate: true });
     expect(factory).toHaveBeenCalledTimes(1);
   });
 
