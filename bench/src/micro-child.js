@@ -12,12 +12,16 @@ import {
   createWebhookReceiver,
   verifyWebhookSignature,
 } from '@armalo-webhooks/core';
+import { instrument } from '@armalo-webhooks/opentelemetry';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import { do_not_optimize, measure } from 'mitata';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { envelopeBody, SECRET, SIZES, sign } from './fixtures.js';
+import { createOtelProviders } from './otel-providers.js';
+
+const otel = createOtelProviders();
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const quick = options.quick === true;
@@ -77,7 +81,12 @@ function candidatesFor(size) {
   const noop = () => {};
   const receiverNoIdem = createWebhookReceiver({ secret: SECRET, idempotency: false, logger: silent() });
   receiverNoIdem.on('score.changed', noop);
-  const store = createMemoryStore({ onCapacity: noop });
+  const store = createMemoryStore({ logger: silent() });
+  // The same receiver with OpenTelemetry on: a real SDK (spans through a processor to an exporter
+  // that drops them, metrics into a reader nobody collects): what instrumentation adds.
+  const receiverOtel = createWebhookReceiver({ secret: SECRET, idempotency: false, logger: silent() });
+  receiverOtel.on('score.changed', noop);
+  instrument(receiverOtel, otel);
   const receiverMemory = createWebhookReceiver({ secret: SECRET, idempotency: { store }, logger: silent() });
   receiverMemory.on('score.changed', noop);
 
@@ -160,6 +169,15 @@ function candidatesFor(size) {
         },
       },
       {
+        name: 'armalo receive(), idempotency off, OpenTelemetry instrument() on (real SDK, dropping exporter)',
+        id: 'receive-noidem-otel',
+        fn: async () => {
+          const result = await receiverOtel.receive({ rawBody: buffer, headers, method: 'POST' });
+          if (result.status !== 200) throw new Error(`receive answered ${result.status}`);
+          do_not_optimize(result);
+        },
+      },
+      {
         name: 'baseline on unique bodies: floor + JSON.parse + zod envelope',
         id: 'floor-parse-zod-unique',
         fn: () => {
@@ -226,6 +244,7 @@ const PAIRS = [
   ['stripe', 'floor-parse-zod'],
   ['receive-noidem', 'stripe'],
   ['receive-memory', 'stripe'],
+  ['receive-noidem-otel', 'receive-noidem'],
 ];
 
 async function run() {

@@ -36,6 +36,7 @@ const RECEIVE = [
   ['receive-noidem', 'floor-parse-zod', '<= 1.5'],
   ['floor-parse-zod-unique', undefined, undefined],
   ['receive-memory', 'floor-parse-zod-unique', '<= 1.5'],
+  ['receive-noidem-otel', 'receive-noidem', '<= 1.10'],
 ];
 
 /**
@@ -98,7 +99,9 @@ export async function runMicroBench({ quick = false, log = console.log } = {}) {
         unit: 'ns',
         baseline: names.stripe,
         ratio: median(ratios(runs, id, 'stripe')),
-        target: '< 1.00',
+        // The target is for receive() without deduplication; with it, the SHA-256 key and the store
+        // are work stripe does not do (shown for reference).
+        ...(id === 'receive-noidem' ? { target: '< 1.00' } : {}),
         note: 'below 1.00 means faster than stripe',
       });
     }

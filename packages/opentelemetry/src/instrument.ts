@@ -1,0 +1,91 @@
+import { type AnsweredObservation, observe, type WebhookReceiver } from '@armalo-webhooks/core';
+import {
+  type Attributes,
+  context,
+  type MeterProvider,
+  metrics,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import { ATTRIBUTES, METRICS, RECEIVE_SPAN } from './names.js';
+
+const SCOPE = '@armalo-webhooks/opentelemetry';
+
+/**
+ * Options for {@link instrument}.
+ *
+ * @example
+ * ```ts
+ * const options: InstrumentOptions = { tracerProvider: provider };
+ * ```
+ */
+export interface InstrumentOptions {
+  /** Default: the global tracer provider (`trace.getTracerProvider()`). */
+  tracerProvider?: TracerProvider;
+  /** Default: the global meter provider (`metrics.getMeterProvider()`). */
+  meterProvider?: MeterProvider;
+}
+
+/**
+ * Traces and measures every exchange of a receiver, whatever adapter mounts it: one span per
+ * delivery (a child of the host's HTTP server span when HTTP instrumentation made one), with the
+ * event, the code, duplicate, queued and the matched secret index as attributes, error status on a
+ * 5xx; and the metrics in {@link METRICS}. Returns the function that stops it. With no SDK
+ * registered, the OpenTelemetry API is a no-op and so is this.
+ *
+ * @example
+ * ```ts
+ * import { instrument } from '@armalo-webhooks/opentelemetry';
+ * const webhooks = createWebhookReceiver({ secret: process.env.ARMALO_WEBHOOK_SECRET! });
+ * instrument(webhooks); // after the SDK (NodeSDK, or providers you registered) has started
+ * ```
+ */
+export function instrument(
+  receiver: Pick<WebhookReceiver<Record<never, never>>, 'receive'>,
+  options: InstrumentOptions = {},
+): () => void {
+  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
+  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
+  const deliveries = meter.createCounter(METRICS.deliveries, { description: 'Deliveries answered, by code and event' });
+  const refusals = meter.createCounter(METRICS.refusals, { description: 'Deliveries refused (4xx), by code' });
+  const duration = meter.createHistogram(METRICS.receiveDuration, {
+    description: 'From the start of an exchange to its answer',
+    unit: 's',
+  });
+
+  return observe(receiver, {
+    // Runs in the host's async context, so an active HTTP server span becomes the parent.
+    received: () => tracer.startSpan(RECEIVE_SPAN, { kind: SpanKind.INTERNAL }, context.active()),
+    answered(answer, span) {
+      const attributes = attributesOf(answer);
+      (span as Span).setAttributes({ ...attributes, [ATTRIBUTES.statusCode]: answer.status });
+      if (answer.status >= 500) (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: answer.code ?? '' });
+      (span as Span).end();
+
+      // One counter carries code, event and secret index: each metric call costs the SDK an
+      // attribute-set lookup, so a delivery makes two (three when refused).
+      const code = { [ATTRIBUTES.code]: answer.code ?? 'OK' };
+      const labels: Attributes = { ...code };
+      if (answer.event !== undefined) labels[ATTRIBUTES.event] = answer.event;
+      if (answer.secretIndex !== undefined) labels[ATTRIBUTES.secretIndex] = answer.secretIndex;
+      deliveries.add(1, labels);
+      duration.record(answer.durations.totalMs / 1000, code);
+      if (answer.status >= 400 && answer.status < 500) refusals.add(1, code);
+    },
+  });
+}
+
+function attributesOf(answer: AnsweredObservation): Attributes {
+  const attributes: Attributes = {
+    [ATTRIBUTES.duplicate]: answer.duplicate,
+    [ATTRIBUTES.queued]: answer.queued,
+  };
+  if (answer.event !== undefined) attributes[ATTRIBUTES.event] = answer.event;
+  if (answer.code !== undefined) attributes[ATTRIBUTES.code] = answer.code;
+  if (answer.secretIndex !== undefined) attributes[ATTRIBUTES.secretIndex] = answer.secretIndex;
+  if (answer.aborted) attributes[ATTRIBUTES.aborted] = true;
+  return attributes;
+}

@@ -1,0 +1,47 @@
+/**
+ * The attribute and metric names this package writes: stable, so dashboards and alerts can rely
+ * on them. Span and metric attributes never hold the secret, the signature or the body.
+ *
+ * @example
+ * ```ts
+ * import { ATTRIBUTES, METRICS } from '@armalo-webhooks/opentelemetry';
+ * ATTRIBUTES.code; // 'armalo.webhook.code'
+ * METRICS.refusals; // 'armalo.webhook.refusals'
+ * ```
+ */
+export const ATTRIBUTES = {
+  /** The event name, once the envelope was valid. */
+  event: 'armalo.webhook.event',
+  /** The error code of a refusal or failure; absent on success. */
+  code: 'armalo.webhook.code',
+  duplicate: 'armalo.webhook.duplicate',
+  queued: 'armalo.webhook.queued',
+  /** Which configured secret verified the delivery (0 = the first): rotation progress. */
+  secretIndex: 'armalo.webhook.secret_index',
+  /** Set when the client went away before its body arrived. */
+  aborted: 'armalo.webhook.aborted',
+  statusCode: 'http.response.status_code',
+} as const;
+
+/**
+ * Metric names.
+ *
+ * @example
+ * ```ts
+ * const name: string = METRICS.deliveries;
+ * ```
+ */
+export const METRICS = {
+  /**
+   * Counter: every answered exchange, by `armalo.webhook.code` (`OK` for a 200), event and
+   * `armalo.webhook.secret_index` (which secret verified it: rotation progress).
+   */
+  deliveries: 'armalo.webhook.deliveries',
+  /** Counter: 4xx answers by code (a spike of INVALID_SIGNATURE after a rotation is an incident). */
+  refusals: 'armalo.webhook.refusals',
+  /** Histogram, seconds: from the start of an exchange to its answer. */
+  receiveDuration: 'armalo.webhook.receive.duration',
+} as const;
+
+/** The span of one delivery's exchange. */
+export const RECEIVE_SPAN = 'armalo.webhook receive';

@@ -1,0 +1,145 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { createWebhookReceiver } from '@armalo-webhooks/core';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { armaloWebhooks } from '@armalo-webhooks/express';
+import { ATTRIBUTES, instrument, METRICS, RECEIVE_SPAN } from '@armalo-webhooks/opentelemetry';
+import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SECRET = 'whsec_otel_test_3c9e1d';
+const OTHER = 'whsec_otel_other_8a1f';
+
+class TestReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const reader = new TestReader();
+const meterProvider = new MeterProvider({ readers: [reader] });
+const logs: string[] = [];
+let server: Server;
+let url: string;
+let http: HttpInstrumentation;
+
+beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  http = new HttpInstrumentation();
+  http.setTracerProvider(tracerProvider);
+  http.enable();
+  // Required after enable(): instrumentation-http patches node:http's Server when it is required.
+  const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+  const webhooks = createWebhookReceiver({
+    secret: SECRET,
+    logger: {
+      warn: (...args: unknown[]) => logs.push(JSON.stringify(args)),
+      error: (...args: unknown[]) => logs.push(JSON.stringify(args)),
+    },
+  });
+  webhooks.on('score.changed', () => {});
+  webhooks.on('eval.failed', () => {
+    throw new Error('database down');
+  });
+  instrument(webhooks, { tracerProvider, meterProvider });
+  const app = express();
+  app.post('/webhooks/armalo', armaloWebhooks(webhooks));
+  server = createServer(app).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/armalo`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  server.close();
+  http.disable();
+  await tracerProvider.shutdown();
+});
+
+const sent: string[] = [];
+async function send(event: string, data: unknown, secret = SECRET, body?: string): Promise<number> {
+  const delivery = createSignedDelivery(event, data, { secret });
+  sent.push(delivery.body, delivery.signature);
+  const response = await fetch(url, { method: 'POST', body: body ?? delivery.body, headers: delivery.headers });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('instrument() behind an Express app with HTTP instrumentation', () => {
+  it('makes one span per delivery under the HTTP server span, and the metrics, from a scripted mix', async () => {
+    const score = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
+    sent.push(score.body, score.signature);
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(url, { method: 'POST', body: score.body, headers: score.headers });
+      await response.arrayBuffer();
+    }
+    expect(await send('score.changed', sampleData('score.changed'), OTHER)).toBe(401);
+    expect(await send('eval.failed', { evalId: 'e_1' })).toBe(500);
+    expect(await send('swarm.created', { swarmId: 's_1' })).toBe(200);
+
+    const spans = exporter.getFinishedSpans();
+    const ours = spans.filter((span) => span.name === RECEIVE_SPAN);
+    const servers = spans.filter((span) => span.kind === SpanKind.SERVER);
+    expect(ours).toHaveLength(5);
+    expect(servers).toHaveLength(5);
+    for (const span of ours) {
+      const parent = servers.find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId);
+      expect(parent, 'parent is the HTTP server span').toBeDefined();
+      expect(parent?.spanContext().traceId).toBe(span.spanContext().traceId);
+    }
+    const attributes = ours.map((span) => span.attributes);
+    expect(attributes[0]).toEqual({
+      [ATTRIBUTES.event]: 'score.changed',
+      [ATTRIBUTES.duplicate]: false,
+      [ATTRIBUTES.queued]: false,
+      [ATTRIBUTES.secretIndex]: 0,
+      [ATTRIBUTES.statusCode]: 200,
+    });
+    expect(attributes[1]?.[ATTRIBUTES.duplicate]).toBe(true);
+    expect(attributes[2]).toMatchObject({ [ATTRIBUTES.code]: 'INVALID_SIGNATURE', [ATTRIBUTES.statusCode]: 401 });
+    expect(attributes[2]?.[ATTRIBUTES.secretIndex]).toBeUndefined();
+    expect(attributes[3]).toMatchObject({ [ATTRIBUTES.code]: 'HANDLER_FAILED', [ATTRIBUTES.event]: 'eval.failed' });
+    expect(ours[3]?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(ours.filter((span) => span.status.code === SpanStatusCode.ERROR)).toHaveLength(1);
+
+    const collected = await reader.collect();
+    const points = (name: string) =>
+      collected.resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .filter((metric) => metric.descriptor.name === name)
+        .flatMap((metric) => metric.dataPoints as { attributes: Record<string, unknown>; value: unknown }[]);
+    const count = (name: string, attributes: Record<string, unknown>) =>
+      points(name)
+        .filter((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))
+        .reduce((sum, p) => sum + (p.value as number), 0);
+    expect(count(METRICS.deliveries, { [ATTRIBUTES.code]: 'OK' })).toBe(3);
+    expect(count(METRICS.deliveries, { [ATTRIBUTES.code]: 'OK', [ATTRIBUTES.event]: 'score.changed' })).toBe(2);
+    expect(count(METRICS.deliveries, { [ATTRIBUTES.code]: 'HANDLER_FAILED' })).toBe(1);
+    expect(count(METRICS.refusals, { [ATTRIBUTES.code]: 'INVALID_SIGNATURE' })).toBe(1);
+    expect(count(METRICS.refusals, {})).toBe(1);
+    expect(count(METRICS.deliveries, { [ATTRIBUTES.secretIndex]: 0 })).toBe(4);
+    const histogram = points(METRICS.receiveDuration);
+    expect(histogram.reduce((sum, p) => sum + (p.value as { count: number }).count, 0)).toBe(5);
+
+    // Nothing exported or logged holds the secret, a signature or a body.
+    const exported = JSON.stringify([ours.map(describeSpan), collected.resourceMetrics.scopeMetrics, logs]);
+    for (const secret of [SECRET, OTHER, ...sent]) expect(exported).not.toContain(secret);
+  });
+});
+
+function describeSpan(span: ReadableSpan) {
+  return { name: span.name, attributes: span.attributes, status: span.status, events: span.events };
+}
