@@ -10,8 +10,11 @@ if (!secret) {
 }
 const port = Number(process.env.PORT ?? 3000);
 
-// One receiver per Armalo account (per webhook secret).
-const webhooks = createWebhookReceiver({ secret });
+const app = Fastify({ logger: true });
+
+// One receiver per Armalo account (per webhook secret). Its own lines (failures, and refusals with
+// logRefusals) go to Fastify's pino logger; handlers log per request through ctx.fastify.request.log.
+const webhooks = createWebhookReceiver({ secret, logger: app.log, logRefusals: true });
 
 webhooks.on('score.changed', async (event, ctx) => {
   const { agentId, compositeScore, previousScore, certificationTier } = event.data;
@@ -36,8 +39,6 @@ webhooks.on('pact.violated', async (event, ctx) => {
 webhooks.onUnknown(async (event, ctx) => {
   ctx.fastify?.request.log.info({ event: event.event }, 'event this version does not know yet; acknowledged');
 });
-
-const app = Fastify({ logger: true });
 
 // A normal JSON route beside the webhook: Fastify's JSON parser still applies here.
 app.post('/api/echo', async (request) => ({ received: request.body }));
