@@ -39,6 +39,12 @@ export interface ConformanceTarget {
    * fastify.inject()): the rows about slow, endless and held bodies do not apply to it.
    */
   wholeBodiesOnly?: string;
+  /**
+   * Set, with the reason, when this transport keeps only one value of a repeated header (an ALB
+   * target group without multi-value headers keeps the last): the rows that repeat a header do
+   * not apply to it.
+   */
+  singleHeaderValues?: string;
 }
 
 const SECRETS = [SECRET, PREVIOUS_SECRET, OTHER_SECRET];
@@ -48,16 +54,23 @@ export function needsStreaming(testCase: ConformanceCase): boolean {
   return testCase.holding !== undefined || testCase.steps.some((step) => step.request().hang === true);
 }
 
+/** Whether a row sends a header more than once. */
+function repeatsHeader(testCase: ConformanceCase): boolean {
+  return testCase.steps.some((step) => Object.values(step.request().headers).some(Array.isArray));
+}
+
 /** Sends every applicable row of the table through `target` and checks the exact answers. */
 export function defineConformanceSuite(name: string, target: ConformanceTarget): void {
   const cases = conformanceCases.filter(
     (c) =>
       (c.consumed === undefined || target.consumes?.[c.consumed] !== undefined) &&
-      (target.wholeBodiesOnly === undefined || !needsStreaming(c)),
+      (target.wholeBodiesOnly === undefined || !needsStreaming(c)) &&
+      (target.singleHeaderValues === undefined || !repeatsHeader(c)),
   );
   const notes = [
     ...Object.entries(target.consumes ?? {}).map(([way, how]) => `${way}: ${how}`),
     ...(target.wholeBodiesOnly ? [`no streamed-body rows: ${target.wholeBodiesOnly}`] : []),
+    ...(target.singleHeaderValues ? [`no repeated-header rows: ${target.singleHeaderValues}`] : []),
   ];
   describe(`conformance: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`, () => {
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
