@@ -53,12 +53,23 @@ function bodyFields(body: Buffer, base64: boolean) {
     : { body: body.toString('utf8'), isBase64Encoded: false };
 }
 
-/** Turns a table request into an event of the fixture's source, shaped like the fixture. */
+/** The last value of a header, which is what a single-value field of REST APIs and ALB keeps. */
+const last = (value: string | string[]) => (Array.isArray(value) ? (value.at(-1) ?? '') : value);
+/** Every value of a header, for `multiValueHeaders`. */
+const all = (value: string | string[]) => ([] as string[]).concat(value);
+
+/**
+ * Turns a table request into an event of the fixture's source, shaped like the fixture. A repeated
+ * header arrives the way each source passes it: every value in `multiValueHeaders` (REST APIs, and
+ * ALB with multi-value headers on; REST APIs also put the last value in `headers`), joined with
+ * commas (HTTP APIs and function URLs), or only its last value (ALB without multi-value headers,
+ * which therefore skips the repeated-header rows: see conformance.test.ts).
+ */
 export function toEvent(name: FixtureName, request: WireRequest): LambdaWebhookEvent {
   const template = loadFixture(name);
   const base64 = name === 'apigw-rest-v1-base64' || name === 'function-url' || name === 'alb-multi-value';
   const entries = Object.entries(request.headers);
-  const lower = Object.fromEntries(entries.map(([k, v]) => [k.toLowerCase(), v]));
+  const lower = entries.map(([k, v]) => [k.toLowerCase(), v] as const);
   const body = bodyFields(request.body, base64);
   if (name === 'apigw-rest-v1' || name === 'apigw-rest-v1-base64') {
     const title = entries.map(([k, v]) => [titleCase(k), v] as const);
@@ -66,8 +77,8 @@ export function toEvent(name: FixtureName, request: WireRequest): LambdaWebhookE
       ...template,
       httpMethod: request.method,
       requestContext: { ...(template.requestContext as object), httpMethod: request.method },
-      headers: Object.fromEntries(title),
-      multiValueHeaders: Object.fromEntries(title.map(([k, v]) => [k, [v]])),
+      headers: Object.fromEntries(title.map(([k, v]) => [k, last(v)])),
+      multiValueHeaders: Object.fromEntries(title.map(([k, v]) => [k, all(v)])),
       ...body,
     } as unknown as LambdaWebhookEvent;
   }
@@ -76,14 +87,19 @@ export function toEvent(name: FixtureName, request: WireRequest): LambdaWebhookE
     return {
       ...template,
       routeKey: name === 'function-url' ? '$default' : `${request.method} /webhooks`,
-      headers: { ...lower, 'content-length': String(request.body.byteLength) },
+      headers: {
+        ...Object.fromEntries(lower.map(([k, v]) => [k, all(v).join(',')])),
+        'content-length': String(request.body.byteLength),
+      },
       requestContext: { ...context, http: { ...context.http, method: request.method } },
       ...body,
     } as unknown as LambdaWebhookEvent;
   }
-  if (name === 'alb')
-    return { ...template, httpMethod: request.method, headers: lower, ...body } as unknown as LambdaWebhookEvent;
-  const multiValueHeaders = Object.fromEntries(Object.entries(lower).map(([k, v]) => [k, [v]]));
+  if (name === 'alb') {
+    const headers = Object.fromEntries(lower.map(([k, v]) => [k, last(v)]));
+    return { ...template, httpMethod: request.method, headers, ...body } as unknown as LambdaWebhookEvent;
+  }
+  const multiValueHeaders = Object.fromEntries(lower.map(([k, v]) => [k, all(v)]));
   return { ...template, httpMethod: request.method, multiValueHeaders, ...body } as unknown as LambdaWebhookEvent;
 }
 

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import express from 'express';
+import type { BodyConsumption } from '../conformance/cases.js';
 
 export const WEBHOOK_PATH = '/webhooks/armalo';
 export const PLATFORMS = ['express', 'fastify'] as const;
@@ -54,13 +55,32 @@ export interface AppOptions {
   rawBody?: boolean;
   bodyParser?: boolean;
   /**
-   * A parser that read the body before the webhook route: express.text() on the Express app
-   * handed to ExpressAdapter, a preParsing hook on Fastify. The per-request fallback case.
+   * What loses the body before the webhook route, the per-request RAW_BODY_UNAVAILABLE case (see
+   * NEST_CONSUMES). Only code that runs before Nest's own parsers can: on the Express app handed
+   * to ExpressAdapter, or a hook on the Fastify instance.
    */
-  drainFirst?: boolean;
+  consumed?: BodyConsumption | undefined;
   /** Listen on 127.0.0.1 (a real server) instead of only init(). */
   listen?: boolean;
 }
+
+/** How each platform loses the body before the webhook route, and what `details.fix` says there. */
+export const NEST_CONSUMES = {
+  express: {
+    consumes: {
+      parsed: 'express.json() on the Express app handed to new ExpressAdapter(app)',
+      drained: 'a middleware on that Express app reads the request stream',
+    },
+    rawBodyFix: /body parser on the Express instance passed to new ExpressAdapter\(app\) read the body first/,
+  },
+  fastify: {
+    consumes: {
+      parsed: 'a preValidation hook on the Fastify instance replaces request.body',
+      drained: 'a preParsing hook on the Fastify instance reads the payload stream',
+    },
+    rawBodyFix: /Keep preParsing hooks and plugins that read or replace the body off the webhook route/,
+  },
+} satisfies Record<Platform, { consumes: Record<BodyConsumption, string>; rawBodyFix: RegExp }>;
 
 /** A real Nest application on one platform, with the webhook module and the listeners above. */
 export async function createApp(
@@ -71,7 +91,15 @@ export async function createApp(
   @Module({ imports: [webhooks], providers: [ScoreListener, RequestScopedListener], controllers: [HealthController] })
   class AppModule {}
   const own = express();
-  if (options.drainFirst) own.use(express.text({ type: '*/*' }));
+  if (platform === 'express' && options.consumed === 'parsed') own.use(express.json());
+  if (platform === 'express' && options.consumed === 'drained') {
+    own.use(async (req, _res, next) => {
+      for await (const _chunk of req) {
+        // discard
+      }
+      next();
+    });
+  }
   const adapter = platform === 'express' ? new ExpressAdapter(own) : new FastifyAdapter();
   const app = await NestFactory.create(AppModule, adapter, {
     logger: false,
@@ -79,7 +107,13 @@ export async function createApp(
     rawBody: options.rawBody ?? true,
     bodyParser: options.bodyParser ?? true,
   });
-  if (options.drainFirst && platform === 'fastify') {
+  if (platform === 'fastify' && options.consumed === 'parsed') {
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('preValidation', async (request: { body: unknown }) => {
+      request.body = { parsedBy: 'a hook' };
+    });
+  }
+  if (platform === 'fastify' && options.consumed === 'drained') {
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('preParsing', async (_request: unknown, _reply: unknown, payload: AsyncIterable<unknown>) => {
       for await (const _chunk of payload) {

@@ -75,7 +75,7 @@ describe.each(PLATFORMS)('nestjs on platform-%s', (platform) => {
   });
 
   it('a parser that read the body first: 500 RAW_BODY_UNAVAILABLE naming the fix, no handler runs', async () => {
-    await start(platform, { drainFirst: true });
+    await start(platform, { consumed: 'drained' });
     const answer = await deliver(platform, 'score.changed', sampleData('score.changed'));
     expect([answer.status, answer.body.code]).toEqual([500, 'RAW_BODY_UNAVAILABLE']);
     expect((answer.body.details as { fix: string }).fix).toMatch(
