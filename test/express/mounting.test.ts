@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { createWebhookReceiver, type WebhookResult } from '@armalo-webhooks/core';
+import { createWebhookReceiver, observe, type WebhookResult } from '@armalo-webhooks/core';
 import { armaloWebhooks, verify } from '@armalo-webhooks/express';
 import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
@@ -254,31 +254,22 @@ describe.each(EXPRESS_VERSIONS)('%s mounting', (_version, express) => {
     });
   });
 
-  it('onResult sees what core returned, meta included, after the answer was written', async () => {
+  it('reports every answer through the observer hook of core (no adapter callback of its own)', async () => {
     const { receiver } = setup();
-    const seen: { answer: unknown; event: string | undefined; duplicate: boolean | undefined; path: string }[] = [];
+    const seen: { status: number; code: string | undefined; event: string | undefined; duplicate: boolean }[] = [];
+    observe(receiver, {
+      answered: ({ status, code, event, duplicate }) => seen.push({ status, code, event, duplicate }),
+    });
     const app = express();
-    app.use(
-      PATH,
-      armaloWebhooks(receiver, {
-        onResult: (result: WebhookResult, req: Request) => {
-          seen.push({
-            answer: answer(result),
-            event: result.meta.event,
-            duplicate: result.meta.duplicate,
-            path: req.originalUrl,
-          });
-        },
-      }),
-    );
+    app.use(PATH, armaloWebhooks(receiver));
     const signed = delivery();
     await post(app, PATH, signed);
     await post(app, PATH, signed);
     await post(app, PATH, signed, { 'x-armalo-signature': '0'.repeat(64) });
     expect(seen).toEqual([
-      { answer: OK, event: 'score.changed', duplicate: undefined, path: PATH },
-      { answer: { ok: true, duplicate: true }, event: 'score.changed', duplicate: true, path: PATH },
-      { answer: 'INVALID_SIGNATURE', event: undefined, duplicate: undefined, path: PATH },
+      { status: 200, code: undefined, event: 'score.changed', duplicate: false },
+      { status: 200, code: undefined, event: 'score.changed', duplicate: true },
+      { status: 401, code: 'INVALID_SIGNATURE', event: undefined, duplicate: false },
     ]);
   });
 });

@@ -1,30 +1,10 @@
-import type { WebhookResult } from '@armalo-webhooks/core';
 import { type AnyWebhookReceiver, handleExchange, writeNodeResult } from '@armalo-webhooks/core/adapter';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { expressContext } from './context.js';
 import { capturedRawBody } from './raw-body.js';
 
 const FIX =
   "Mount armaloWebhooks() before express.json() and other body parsers, or keep the bytes with express.json({ verify }) using the verify helper from '@armalo-webhooks/express'.";
-
-/**
- * Options for {@link armaloWebhooks}.
- *
- * @example
- * ```ts
- * const options: ArmaloWebhooksOptions = {
- *   onResult: (result, req) => log.info({ status: result.status, event: result.meta.event, path: req.path }),
- * };
- * ```
- */
-export interface ArmaloWebhooksOptions {
-  /**
-   * Called after the answer was written, with what core returned (including `meta`: event name,
-   * secret index, duplicate, `aborted` when the client went away), for logs and metrics. A throw
-   * is passed to `next(error)`.
-   */
-  onResult?: (result: WebhookResult, req: Request) => void;
-}
 
 /**
  * Express 4 and 5 middleware for one receiver. It hands core the raw body (taken from
@@ -48,7 +28,7 @@ export interface ArmaloWebhooksOptions {
  * app.use(express.json());
  * ```
  */
-export function armaloWebhooks(receiver: AnyWebhookReceiver, options: ArmaloWebhooksOptions = {}): RequestHandler {
+export function armaloWebhooks(receiver: AnyWebhookReceiver): RequestHandler {
   return (req, res, next) => {
     const bytes = capturedRawBody(req);
     handleExchange(receiver, {
@@ -56,11 +36,6 @@ export function armaloWebhooks(receiver: AnyWebhookReceiver, options: ArmaloWebh
       headers: req.headers,
       body: bytes === undefined ? { kind: 'node', stream: req, fix: FIX } : { kind: 'bytes', bytes },
       context: expressContext(req, res),
-    })
-      .then((result) => {
-        writeNodeResult(res, result);
-        options.onResult?.(result, req);
-      })
-      .catch(next);
+    }).then((result) => writeNodeResult(res, result), next);
   };
 }
