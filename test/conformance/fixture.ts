@@ -3,6 +3,7 @@ import {
   createMemoryStore,
   createWebhookReceiver,
   type IdempotencyStore,
+  observe,
   type WebhookReceiver,
   type WebhookReceiverOptions,
 } from '@armalo-webhooks/core';
@@ -35,6 +36,8 @@ export interface Fixture {
   calls: string[];
   /** Everything the receiver logged or reported, to check no secret or signature leaks. */
   logs: string[];
+  /** What core's observer hook saw answered, in order: the code, or `OK` for a 200. */
+  observed: string[];
 }
 
 const downStore: IdempotencyStore = {
@@ -53,6 +56,7 @@ const busyStore: IdempotencyStore = {
 export function createFixture(setup: Setup): Fixture {
   const calls: string[] = [];
   const logs: string[] = [];
+  const observed: string[] = [];
   let failuresLeft = setup === 'fail-first-call' ? 1 : 0;
   const options: WebhookReceiverOptions<Record<string, z.ZodType>> = {
     secret: setup === 'rotation' ? [SECRET, PREVIOUS_SECRET] : SECRET,
@@ -86,5 +90,7 @@ export function createFixture(setup: Setup): Fixture {
   receiver.onUnknown(async (event) => {
     calls.push(`unknown:${event.event}`);
   });
-  return { receiver, calls, logs };
+  // Every adapter reports through core's observer hook: the table checks it saw each answer.
+  observe(receiver, { answered: (answer) => observed.push(answer.code ?? 'OK') });
+  return { receiver, calls, logs, observed };
 }

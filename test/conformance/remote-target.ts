@@ -33,6 +33,7 @@ export function remoteTarget(
     const state = async (): Promise<RemoteState> =>
       (await fetch(`${baseUrl()}/__state`)).json() as Promise<RemoteState>;
     return {
+      remote: true,
       async send(request) {
         const response = await sendHttp(`${baseUrl()}${path}`, request);
         const { calls, logs } = await state();

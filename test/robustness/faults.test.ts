@@ -15,7 +15,7 @@ type Fault = 'reject' | 'throw' | 'hang' | 'garbage' | { lateMs: number };
 function faultyStore(inner: MemoryStore = createMemoryStore()) {
   const faults: Partial<Record<Op, Fault>> = {};
   const calls: { op: Op; key: string; token?: string; settled?: string }[] = [];
-  const apply = <T>(op: Op, key: string, run: () => Promise<T>, token?: string): Promise<T> => {
+  const apply = <T>(op: Op, key: string, run: () => T | Promise<T>, token?: string): T | Promise<T> => {
     const entry: { op: Op; key: string; token?: string; settled?: string } = { op, key };
     if (token !== undefined) entry.token = token;
     calls.push(entry);

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WebhookReceiverCore } from '@armalo-webhooks/core';
+import type { AnyWebhookReceiver } from '@armalo-webhooks/core/adapter';
 import { createNodeHandler } from '@armalo-webhooks/core/node';
 import { armaloWebhooks } from '@armalo-webhooks/express';
 import { armaloWebhooksPlugin } from '@armalo-webhooks/fastify';
@@ -15,7 +15,7 @@ import { type RunningServer, recordText, startServer } from './harness.js';
  */
 export interface HttpTarget {
   name: string;
-  mount(receiver: WebhookReceiverCore): Promise<RunningServer>;
+  mount(receiver: AnyWebhookReceiver): Promise<RunningServer>;
 }
 
 function running(server: Server, close: () => Promise<void>): RunningServer {
