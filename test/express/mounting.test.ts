@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { createWebhookReceiver, observe, type WebhookResult } from '@armalo-webhooks/core';
+import { createWebhookReceiver, observe } from '@armalo-webhooks/core';
 import { armaloWebhooks, verify } from '@armalo-webhooks/express';
 import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';

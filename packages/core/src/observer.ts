@@ -97,9 +97,9 @@ export class ObserverList {
   }
 
   answered(answer: AnsweredObservation, fromReceived: unknown[]): void {
-    this.#observers.forEach((observer, index) =>
-      this.#call(observer, () => observer.answered?.(answer, fromReceived[index])),
-    );
+    this.#observers.forEach((observer, index) => {
+      this.#call(observer, () => observer.answered?.(answer, fromReceived[index]));
+    });
   }
 
   #call(observer: WebhookObserver, run: () => unknown): unknown {
