@@ -142,23 +142,15 @@ export function verifyWebhookSignature(
 }
 
 // One-entry cache: callers of the function form nearly always pass the same secret on every call,
-// and preparing a key costs more than verifying a small body.
-let lastSecretKey: string | undefined;
-let lastVerifier: Verifier | undefined;
-let lastSecretString: string | undefined;
+// and preparing a key costs more than verifying a small body. The key is unambiguous: a joined list
+// could equal a single secret that contains the separator.
+let cached: { key: string; verifier: Verifier } | undefined;
 
 function cachedVerifier(secret: string | readonly string[]): Verifier {
-  // The usual call passes the same secret string every time: no key to build or compare.
-  if (typeof secret === 'string' && secret === lastSecretString && lastVerifier !== undefined) return lastVerifier;
-  // Unambiguous: a joined list could equal a single secret that contains the separator, and then
-  // the cached verifier would accept signatures under the wrong secrets.
-  const cacheKey = typeof secret === 'string' ? `s:${secret}` : JSON.stringify(secret);
-  if (lastVerifier === undefined || cacheKey !== lastSecretKey) {
-    lastVerifier = createVerifier({ secret });
-    lastSecretKey = cacheKey;
-    lastSecretString = typeof secret === 'string' ? secret : undefined;
-  }
-  return lastVerifier;
+  // Anything but a string or an array is never cached: createVerifier refuses it with the reason.
+  const key = typeof secret === 'string' ? `s:${secret}` : Array.isArray(secret) ? JSON.stringify(secret) : '';
+  if (key === '' || cached?.key !== key) cached = { key, verifier: createVerifier({ secret }) };
+  return cached.verifier;
 }
 
 /**
