@@ -1,5 +1,6 @@
 import {
   type Claim,
+  createMemoryInbox,
   createMemoryStore,
   createWebhookReceiver,
   type IdempotencyStore,
@@ -25,7 +26,11 @@ export type Setup =
   | 'store-down'
   | 'store-busy'
   | 'small-limit'
-  | 'user-schema';
+  | 'user-schema'
+  | 'inbox'
+  | 'inbox-down'
+  | 'inbox-hung'
+  | 'inbox-full';
 
 export interface Fixture {
   receiver: WebhookReceiver<Record<string, z.ZodType>>;
@@ -67,6 +72,30 @@ export function createFixture(setup: Setup): Fixture {
   if (setup === 'store-down') options.idempotency = { store: downStore };
   if (setup === 'store-busy') options.idempotency = { store: busyStore };
   if (setup === 'small-limit') options.maxBodyBytes = SMALL_LIMIT;
+  if (setup === 'inbox') options.inbox = createMemoryInbox();
+  if (setup === 'inbox-down') {
+    const inbox = createMemoryInbox();
+    inbox.enqueue = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    options.inbox = inbox;
+  }
+  if (setup === 'inbox-hung') {
+    const inbox = createMemoryInbox();
+    inbox.enqueue = () => new Promise(() => {});
+    options.inbox = { engine: inbox, timeoutMs: 50 };
+  }
+  if (setup === 'inbox-full') {
+    const inbox = createMemoryInbox();
+    // One delivery already waiting (no worker runs in the table), so a backlog of 1 is full.
+    void inbox.enqueue({
+      deliveryId: 'waiting',
+      event: 'eval.failed',
+      body: '',
+      receivedAt: 0,
+      secretIndex: 0,
+      trace: {},
+    });
+    options.inbox = { engine: inbox, maxBacklog: 1 };
+  }
   if (setup === 'user-schema') {
     options.schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) };
   }

@@ -1,5 +1,5 @@
 import backend from '#crypto';
-import type { IdempotencyConfig, ReceiverConfig } from './config.js';
+import type { IdempotencyConfig, KeyConfig, ReceiverConfig } from './config.js';
 import { WebhookError } from './errors.js';
 import type { WebhookContext, WebhookEvent } from './event-types.js';
 import type { Claim } from './idempotency.js';
@@ -34,7 +34,7 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
   const idempotency = config.idempotency;
   if (idempotency === undefined) return finish(config, delivery, await runHandlers(delivery, undefined));
 
-  const key = await deliveryKey(idempotency, delivery);
+  const key = await deliveryKey(config.keying, delivery);
   if (key instanceof WebhookError) return failed(config, delivery, key);
   delivery.meta.idempotencyKey = key;
   const claim = await claimKey(idempotency, key).catch((cause: unknown) => cause as Error);
@@ -46,7 +46,7 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
   }
   if (claim.status === 'duplicate') {
     delivery.meta.duplicate = true;
-    return acknowledged(delivery.meta, true);
+    return acknowledged(delivery.meta, 'duplicate');
   }
   if (claim.status === 'in-flight') {
     const waitMs = Number.isFinite(claim.retryAfterMs) ? (claim.retryAfterMs as number) : idempotency.leaseMs;
@@ -71,13 +71,11 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
 }
 
 /** The stored key: `<scope>:<key>`, the key a SHA-256 of the body unless `idempotency.key` says otherwise. */
-async function deliveryKey(idempotency: IdempotencyConfig, delivery: Delivery): Promise<string | WebhookError> {
+export async function deliveryKey(keying: KeyConfig, delivery: Delivery): Promise<string | WebhookError> {
   try {
-    const key = await (idempotency.key
-      ? idempotency.key(delivery.event, delivery.bytes)
-      : backend.sha256Hex(delivery.bytes));
+    const key = await (keying.key ? keying.key(delivery.event, delivery.bytes) : backend.sha256Hex(delivery.bytes));
     if (typeof key !== 'string' || key === '') throw new TypeError('idempotency.key must return a non-empty string');
-    return `${await idempotency.scopes[delivery.secretIndex]}:${key}`;
+    return `${await keying.scopes[delivery.secretIndex]}:${key}`;
   } catch (cause) {
     // A bug in the user's key function, not a store outage: 500, so the sender retries.
     return new WebhookError('INTERNAL_ERROR', { cause });
@@ -112,9 +110,17 @@ function retention(config: ReceiverConfig, delivery: Delivery): number {
 
 /** Runs the handlers in registration order; the first failure stops the run. Returns it, if any. */
 async function runHandlers(delivery: Delivery, key: string | undefined): Promise<unknown> {
-  const ctx = delivery.context(key);
+  return runEach(delivery.handlers, delivery.event, delivery.context(key));
+}
+
+/** Runs handlers in order, inline or in the inbox worker; returns the first failure, if any. */
+export async function runEach(
+  handlers: readonly AnyHandler[],
+  event: WebhookEvent,
+  ctx: WebhookContext,
+): Promise<unknown> {
   try {
-    for (const handler of delivery.handlers) await handler(delivery.event, ctx);
+    for (const handler of handlers) await handler(event, ctx);
     return undefined;
   } catch (error) {
     // A handler that throws `undefined` still failed.
@@ -127,7 +133,7 @@ async function finish(config: ReceiverConfig, delivery: Delivery, failure: unkno
   return failed(config, delivery, new WebhookError('HANDLER_FAILED', { cause: failure }));
 }
 
-async function failed(config: ReceiverConfig, delivery: Delivery, error: WebhookError): Promise<WebhookResult> {
+export async function failed(config: ReceiverConfig, delivery: Delivery, error: WebhookError): Promise<WebhookResult> {
   await report(config, error, info(delivery));
   delivery.meta.error = error;
   return refusal(error.code, { meta: delivery.meta });

@@ -55,6 +55,16 @@ export const ERRORS = {
     message: 'Idempotency store unavailable; retry later',
     headers: { 'retry-after': '5' },
   },
+  INBOX_UNAVAILABLE: {
+    status: 503,
+    message: 'The inbox did not store the delivery; nothing was acknowledged, retry later',
+    headers: { 'retry-after': '5' },
+  },
+  INBOX_FULL: {
+    status: 503,
+    message: 'The inbox holds more waiting deliveries than maxBacklog; retry later',
+    headers: { 'retry-after': '30' },
+  },
   SERVER_BUSY: {
     status: 503,
     message: 'Too many webhook bodies are being received at once; retry later',

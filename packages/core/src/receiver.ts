@@ -19,6 +19,8 @@ import type {
 import { readExchangeBody } from './exchange/read-body.js';
 import type { Exchange } from './exchange/types.js';
 import { getSingleHeader, type HeadersInput } from './headers.js';
+import { createBacklogGate, enqueueDelivery } from './inbox/enqueue.js';
+import { registerReceiver } from './inbox/internals.js';
 import { log } from './logger.js';
 import type { WebhookReceiverOptions } from './receiver-options.js';
 import { isAnswer, refusal, type WebhookResult } from './result.js';
@@ -122,6 +124,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     },
   };
   Object.defineProperty(receiver, EXCHANGE, { value: exchange });
+  registerReceiver(receiver, { config, router });
   return receiver;
 }
 
@@ -132,6 +135,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
  */
 function createExchange(config: ReceiverConfig, router: Router): (exchange: Exchange) => Promise<WebhookResult> {
   let consumedLogged = false;
+  const backlog = config.inbox && createBacklogGate(config.inbox);
   const reader = {
     maxBodyBytes: config.maxBodyBytes,
     timeoutMs: config.bodyTimeoutMs,
@@ -175,7 +179,9 @@ function createExchange(config: ReceiverConfig, router: Router): (exchange: Exch
       meta,
       context: (idempotencyKey) => createContext(exchange, { bytes, idempotencyKey, secretIndex, now }),
     };
-    return dispatch(config, delivery);
+    return config.inbox && backlog
+      ? enqueueDelivery(config, config.inbox, backlog, delivery, headers)
+      : dispatch(config, delivery);
   }
 
   return (exchange) =>
@@ -198,6 +204,9 @@ function createContext(
     headers,
     header: (name: string) => getSingleHeader(headers, name.toLowerCase()),
     rawBody: facts.bytes,
+    attempt: 1,
+    deliveryId: facts.idempotencyKey,
+    enqueuedAt: undefined,
   };
   // Core's fields win over an adapter's.
   return exchange.context === undefined ? own : Object.assign({}, exchange.context, own);

@@ -1,8 +1,8 @@
 import type { MaybePromise } from './idempotency.js';
 
 /**
- * Calls an idempotency store, bounded by `timeoutMs`: the one place store calls are timed, so that
- * a store that never answers (a hung connection, a pool with no free client) cannot hang a
+ * Calls an idempotency store or an inbox engine, bounded by `timeoutMs`: the one place store and
+ * engine calls are timed, so that one that never answers (a hung connection, a pool with no free client) cannot hang a
  * delivery. A value answered after the timeout is handed to `onLate` (the receiver releases a
  * claim that arrives too late, so the sender's retry is not held off until the lease ends).
  * `timeoutMs` has been checked by `timerMs`; `Infinity` waits as long as the store takes.
@@ -11,6 +11,7 @@ export async function callStore<T>(
   call: () => MaybePromise<T>,
   timeoutMs: number,
   onLate?: (value: T) => void,
+  what = 'the idempotency store',
 ): Promise<T> {
   const answer = call();
   if (!(answer instanceof Promise) || timeoutMs === Number.POSITIVE_INFINITY) return answer;
@@ -18,7 +19,7 @@ export async function callStore<T>(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      reject(new Error(`the idempotency store did not answer within ${timeoutMs} ms`));
+      reject(new Error(`${what} did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
     answer.then(
       (value) => {
