@@ -91,7 +91,7 @@ export function startConsumer(context: ConsumeContext, options: ConsumeOptions):
  */
 async function runJob(context: ConsumeContext, options: ConsumeOptions, job: FetchedJob): Promise<void> {
   const { boss, queue, sql } = context;
-  const client = await context.pool.connect();
+  const { client, release } = await checkout(context.pool, options.onError);
   const db = { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
   let outcome: InboxOutcome;
   try {
@@ -122,9 +122,9 @@ async function runJob(context: ConsumeContext, options: ConsumeOptions, job: Fet
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    release();
   }
-  await settleFailure(context, job.id, outcome);
+  await settleFailure(context, job.id, outcome, options.onError);
 }
 
 /** Retry after core's delay, or dead-letter now: one transaction, so no state in between is seen. */
@@ -132,8 +132,9 @@ async function settleFailure(
   context: ConsumeContext,
   id: string,
   outcome: Exclude<InboxOutcome, { status: 'completed' }>,
+  onError: (error: unknown) => void,
 ): Promise<void> {
-  await transaction(context.pool, async (client) => {
+  await transaction(context.pool, onError, async (client) => {
     const db = { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
     if (outcome.status === 'dead') await client.query(context.sql.noRetryLeft, [context.queue, id]);
     await context.boss.fail(context.queue, id, outcome.error as unknown as object, { db });
@@ -155,8 +156,12 @@ function complete(boss: PgBoss, queue: string, id: string, db: PgBoss.Db): Promi
   return call.call(boss, queue, id, null, { db });
 }
 
-async function transaction(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
+async function transaction(
+  pool: Pool,
+  onError: (error: unknown) => void,
+  work: (client: PoolClient) => Promise<void>,
+): Promise<void> {
+  const { client, release } = await checkout(pool, onError);
   try {
     await client.query('BEGIN');
     await work(client);
@@ -165,6 +170,31 @@ async function transaction(pool: Pool, work: (client: PoolClient) => Promise<voi
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    release();
   }
+}
+
+/**
+ * A client taken from the pool. pg-pool listens for a client's `'error'` only while it is idle: a
+ * connection terminated during a transaction would otherwise be an uncaught exception that kills
+ * the worker. A client that errored is destroyed on release, not reused.
+ */
+async function checkout(
+  pool: Pool,
+  onError: (error: unknown) => void,
+): Promise<{ client: PoolClient; release: () => void }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const listener = (error: Error) => {
+    broken = error;
+    onError(error);
+  };
+  client.on('error', listener);
+  return {
+    client,
+    release: () => {
+      client.off('error', listener);
+      client.release(broken);
+    },
+  };
 }
