@@ -1,7 +1,8 @@
 // The receiver and its handlers, shared by the web process and the worker process: the same
 // module registers the handlers in both, so their types and behaviour cannot drift apart.
-import { createMemoryInbox, createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
+
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
+import { createMemoryInbox, createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 
 function chooseInbox(): Inbox {
