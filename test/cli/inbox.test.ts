@@ -1,5 +1,5 @@
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
-import { createWebhookReceiver } from '@armalo-webhooks/core';
+import { createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
 import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 import { Redis } from 'ioredis';
@@ -18,7 +18,7 @@ import { closedPort, lines, runCli, SECRET } from './harness.js';
 const postgresUp = await postgresAvailable();
 const redisUp = await redisAvailable();
 
-async function store(inbox: Parameters<typeof createWebhookReceiver>[0]['inbox']) {
+async function store(inbox: Inbox) {
   const webhooks = createWebhookReceiver({ secret: SECRET, inbox });
   const signed = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
   const result = await webhooks.receive({ rawBody: signed.body, headers: signed.headers });
