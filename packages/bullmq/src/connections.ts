@@ -36,9 +36,16 @@ export function workerConnection(connection: BullMQConnection): Redis {
   return create(connection, { maxRetriesPerRequest: null });
 }
 
-/** Resolves once `client` is ready (or at once if it is), rejects on its first error meanwhile. */
+/**
+ * Resolves once `client` is ready (or at once if it is), rejects on its first error meanwhile. A
+ * connection that was lost and is reconnecting fails at once: the sender gets its 503 now, not
+ * after the next reconnect attempt.
+ */
 export function whenReady(client: Redis): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
+  if (client.status === 'reconnecting' || client.status === 'end' || client.status === 'close') {
+    return Promise.reject(new Error(`Redis connection is ${client.status}`));
+  }
   return new Promise((resolve, reject) => {
     const onReady = () => {
       client.off('error', onError);
