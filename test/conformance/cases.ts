@@ -90,6 +90,7 @@ function withContentType(contentType: string | string[]): () => WireRequest {
 const ok = { status: 200, body: { ok: true } } as const;
 const unsupported = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } as const;
 const duplicate = { status: 200, body: { ok: true, duplicate: true } } as const;
+const queued = { status: 200, body: { ok: true, queued: true } } as const;
 
 const scoreDelivery = () => signed('score.changed', sampleData('score.changed'));
 // One fixed delivery reused across steps of the same case (a retry resends the same bytes).
@@ -460,6 +461,52 @@ export const conformanceCases: ConformanceCase[] = [
     name: 'an unreachable idempotency store answers 503 and runs nothing',
     setup: 'store-down',
     steps: [{ request: scoreDelivery, expect: { status: 503, code: 'IDEMPOTENCY_STORE_UNAVAILABLE' } }],
+    calls: [],
+  },
+  {
+    name: 'with an inbox: stored and answered queued, no handler runs in the web process; a re-send is a duplicate',
+    setup: 'inbox',
+    steps: (() => {
+      const request = memo(scoreDelivery);
+      return [
+        { request, expect: queued },
+        { request, expect: duplicate },
+        { request: () => signed('escrow.funded', { escrowId: 'e_1' }), expect: queued },
+      ];
+    })(),
+    calls: [],
+  },
+  {
+    name: 'with an inbox: a refused delivery is not stored (422 before the inbox)',
+    setup: 'inbox',
+    steps: [
+      {
+        request: () => signed('score.changed', { agentId: 'a_1' }),
+        expect: { status: 422, code: 'INVALID_EVENT_DATA' },
+      },
+    ],
+    calls: [],
+  },
+  {
+    name: 'an inbox engine that fails answers 503 INBOX_UNAVAILABLE with Retry-After',
+    setup: 'inbox-down',
+    steps: [
+      { request: scoreDelivery, expect: { status: 503, code: 'INBOX_UNAVAILABLE', headers: { 'retry-after': '5' } } },
+    ],
+    calls: [],
+  },
+  {
+    name: 'an inbox engine that does not answer within inbox.timeoutMs answers 503 INBOX_UNAVAILABLE',
+    setup: 'inbox-hung',
+    steps: [
+      { request: scoreDelivery, expect: { status: 503, code: 'INBOX_UNAVAILABLE', headers: { 'retry-after': '5' } } },
+    ],
+    calls: [],
+  },
+  {
+    name: 'an inbox holding maxBacklog waiting deliveries answers 503 INBOX_FULL with Retry-After',
+    setup: 'inbox-full',
+    steps: [{ request: scoreDelivery, expect: { status: 503, code: 'INBOX_FULL', headers: { 'retry-after': '30' } } }],
     calls: [],
   },
   {

@@ -1,5 +1,6 @@
 import {
   type Claim,
+  createMemoryInbox,
   createMemoryStore,
   createWebhookReceiver,
   type IdempotencyStore,
@@ -28,7 +29,11 @@ export type Setup =
   | 'small-limit'
   | 'short-body-timeout'
   | 'one-body-slot'
-  | 'user-schema';
+  | 'user-schema'
+  | 'inbox'
+  | 'inbox-down'
+  | 'inbox-hung'
+  | 'inbox-full';
 
 export interface Fixture {
   receiver: WebhookReceiver<Record<string, z.ZodType>>;
@@ -75,6 +80,30 @@ export function createFixture(setup: Setup): Fixture {
   if (setup === 'small-limit') options.maxBodyBytes = SMALL_LIMIT;
   if (setup === 'short-body-timeout') options.bodyTimeoutMs = 100;
   if (setup === 'one-body-slot') Object.assign(options, { maxConcurrentBodies: 1, bodyTimeoutMs: 5_000 });
+  if (setup === 'inbox') options.inbox = createMemoryInbox();
+  if (setup === 'inbox-down') {
+    const inbox = createMemoryInbox();
+    inbox.enqueue = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    options.inbox = inbox;
+  }
+  if (setup === 'inbox-hung') {
+    const inbox = createMemoryInbox();
+    inbox.enqueue = () => new Promise(() => {});
+    options.inbox = { engine: inbox, timeoutMs: 50 };
+  }
+  if (setup === 'inbox-full') {
+    const inbox = createMemoryInbox();
+    // One delivery already waiting (no worker runs in the table), so a backlog of 1 is full.
+    void inbox.enqueue({
+      deliveryId: 'waiting',
+      event: 'eval.failed',
+      body: '',
+      receivedAt: 0,
+      secretIndex: 0,
+      trace: {},
+    });
+    options.inbox = { engine: inbox, maxBacklog: 1 };
+  }
   if (setup === 'user-schema') {
     options.schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) };
   }

@@ -16,9 +16,9 @@ export interface ReceiverProcess {
   stderr(): string;
 }
 
-/** Starts `fixtures/receiver.mjs` with `env` and waits for it to report its port. */
-export async function startReceiver(env: Record<string, string>): Promise<ReceiverProcess> {
-  const child = spawn(process.execPath, [RECEIVER], {
+/** Starts `fixtures/receiver.mjs` (or `script`) with `env` and waits for it to report its port. */
+export async function startReceiver(env: Record<string, string>, script = RECEIVER): Promise<ReceiverProcess> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerEventsCommand } from './commands/events.js';
+import { registerInboxCommand } from './commands/inbox.js';
 import { registerSampleCommand } from './commands/sample.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerSignCommand } from './commands/sign.js';
@@ -44,6 +45,7 @@ Examples:
   registerVerifyCommand(program, ctx);
   registerEventsCommand(program, ctx);
   registerSampleCommand(program, ctx);
+  registerInboxCommand(program, ctx);
   return program;
 }
 

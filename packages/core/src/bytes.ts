@@ -36,3 +36,21 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return value.constructor?.name ?? 'object';
   return typeof value;
 }
+
+/** Base64 of bytes, for engines that store JSON. `btoa` exists in Node and every fetch runtime. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunks keep String.fromCharCode under the engines' argument limit.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** The bytes of a base64 string written by {@link bytesToBase64}. */
+export function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

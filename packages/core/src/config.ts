@@ -2,9 +2,16 @@ import backend from '#crypto';
 import type { WebhookError } from './errors.js';
 import type { SchemaMap } from './event-types.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { Inbox } from './inbox/types.js';
 import type { WebhookLogger } from './logger.js';
 import { createMemoryStore } from './memory-store.js';
-import { DEFAULTS, type ErrorInfo, type IdempotencyOptions, type WebhookReceiverOptions } from './receiver-options.js';
+import {
+  DEFAULTS,
+  type ErrorInfo,
+  type IdempotencyOptions,
+  type InboxOptions,
+  type WebhookReceiverOptions,
+} from './receiver-options.js';
 import { normalizeSecrets } from './secrets.js';
 import { positive, timerMs } from './timers.js';
 
@@ -16,9 +23,20 @@ export interface IdempotencyConfig {
   retainMs: number;
   timeoutMs: number;
   failOpen: boolean;
+}
+
+/** How a delivery's key is made: the idempotency key inline, the delivery id in an inbox. */
+export interface KeyConfig {
   key: IdempotencyOptions['key'];
   /** The key scope of each configured secret, by index (or one fixed scope for all). */
   scopes: (string | Promise<string>)[];
+}
+
+/** Inbox settings, checked and with their defaults. */
+export interface InboxConfig {
+  engine: Inbox;
+  maxBacklog: number;
+  timeoutMs: number;
 }
 
 /** A receiver's options, checked once at startup; everything the pipeline reads. */
@@ -28,7 +46,10 @@ export interface ReceiverConfig {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   maxConcurrentBodies: number;
+  /** Unused with an inbox: the engine deduplicates. */
   idempotency: IdempotencyConfig | undefined;
+  keying: KeyConfig;
+  inbox: InboxConfig | undefined;
   rejectUnknown: boolean;
   schemas: SchemaMap;
   logger: WebhookLogger;
@@ -45,6 +66,8 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
   const secrets = normalizeSecrets(options.secret);
   const tolerance = options.tolerance === false ? undefined : (options.tolerance ?? {});
   const logger = options.logger ?? console;
+  const idempotency = options.idempotency === false ? {} : (options.idempotency ?? {});
+  const inbox = inboxConfig(options.inbox);
   return {
     keys: backend.prepareKeys(secrets),
     tolerance: tolerance && {
@@ -55,7 +78,9 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
     bodyTimeoutMs: timerMs('bodyTimeoutMs', options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs),
     maxConcurrentBodies: positive('maxConcurrentBodies', options.maxConcurrentBodies ?? DEFAULTS.maxConcurrentBodies),
     idempotency:
-      options.idempotency === false ? undefined : idempotencyConfig(options.idempotency ?? {}, secrets, logger),
+      options.idempotency === false || inbox !== undefined ? undefined : idempotencyConfig(idempotency, logger),
+    keying: keyConfig(idempotency, secrets),
+    inbox,
     rejectUnknown: options.unknownEvents === 'reject',
     schemas: options.schemas ?? {},
     logger,
@@ -63,9 +88,20 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
   };
 }
 
-function idempotencyConfig(options: IdempotencyOptions, secrets: string[], logger: WebhookLogger): IdempotencyConfig {
+function idempotencyConfig(options: IdempotencyOptions, logger: WebhookLogger): IdempotencyConfig {
   const store = options.store ?? createMemoryStore();
   store.useLogger?.(logger);
+  return {
+    store,
+    leaseMs: positive('idempotency.leaseMs', options.leaseMs ?? DEFAULTS.leaseMs),
+    retainMs: positive('idempotency.retainMs', options.retainMs ?? DEFAULTS.retainMs),
+    timeoutMs: timerMs('idempotency.timeoutMs', options.timeoutMs ?? DEFAULTS.storeTimeoutMs, true),
+    failOpen: options.onStoreError === 'fail-open',
+  };
+}
+
+// With `idempotency: false` and no inbox the key is never computed; an inbox always needs one.
+function keyConfig(options: IdempotencyOptions, secrets: string[]): KeyConfig {
   if (options.scope !== undefined && (typeof options.scope !== 'string' || options.scope === '')) {
     throw new TypeError('armalo-webhooks: idempotency.scope must be a non-empty string');
   }
@@ -75,13 +111,18 @@ function idempotencyConfig(options: IdempotencyOptions, secrets: string[], logge
     // Web Crypto answers later: the first deliveries await the promise, later ones read the string.
     return typeof hex === 'string' ? hex.slice(0, 16) : hex.then((value) => (scopes[index] = value.slice(0, 16)));
   });
+  return { key: options.key, scopes };
+}
+
+function inboxConfig(option: Inbox | InboxOptions | undefined): InboxConfig | undefined {
+  if (option === undefined) return undefined;
+  const options: InboxOptions = 'engine' in option ? option : { engine: option };
+  if (typeof options.engine?.enqueue !== 'function') {
+    throw new TypeError('armalo-webhooks: inbox must be an Inbox (createMemoryInbox(), createPgBossInbox(), …)');
+  }
   return {
-    store,
-    leaseMs: positive('idempotency.leaseMs', options.leaseMs ?? DEFAULTS.leaseMs),
-    retainMs: positive('idempotency.retainMs', options.retainMs ?? DEFAULTS.retainMs),
-    timeoutMs: timerMs('idempotency.timeoutMs', options.timeoutMs ?? DEFAULTS.storeTimeoutMs, true),
-    failOpen: options.onStoreError === 'fail-open',
-    key: options.key,
-    scopes,
+    engine: options.engine,
+    maxBacklog: positive('inbox.maxBacklog', options.maxBacklog ?? Number.POSITIVE_INFINITY, true),
+    timeoutMs: timerMs('inbox.timeoutMs', options.timeoutMs ?? DEFAULTS.storeTimeoutMs, true),
   };
 }

@@ -1,5 +1,5 @@
 import backend from '#crypto';
-import type { IdempotencyConfig, ReceiverConfig } from './config.js';
+import type { IdempotencyConfig, KeyConfig, ReceiverConfig } from './config.js';
 import { WebhookError } from './errors.js';
 import type { WebhookContext, WebhookEvent } from './event-types.js';
 import type { Claim, MaybePromise } from './idempotency.js';
@@ -35,7 +35,7 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
   const idempotency = config.idempotency;
   if (idempotency === undefined) return finish(config, delivery, await runHandlers(delivery, undefined));
 
-  let key = deliveryKey(idempotency, delivery);
+  let key = deliveryKey(config.keying, delivery);
   if (key instanceof Promise) key = await key;
   if (key instanceof WebhookError) return failed(config, delivery, key);
   delivery.meta.idempotencyKey = key;
@@ -54,7 +54,7 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
   }
   if (claim.status === 'duplicate') {
     delivery.meta.duplicate = true;
-    return acknowledged(delivery.meta, true);
+    return acknowledged(delivery.meta, 'duplicate');
   }
   if (claim.status === 'in-flight') {
     const waitMs = Number.isFinite(claim.retryAfterMs) ? (claim.retryAfterMs as number) : idempotency.leaseMs;
@@ -81,10 +81,10 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
 }
 
 /** The stored key: `<scope>:<key>`, the key a SHA-256 of the body unless `idempotency.key` says otherwise. */
-function deliveryKey(idempotency: IdempotencyConfig, delivery: Delivery): MaybePromise<string | WebhookError> {
+export function deliveryKey(keying: KeyConfig, delivery: Delivery): MaybePromise<string | WebhookError> {
   try {
-    const key = idempotency.key ? idempotency.key(delivery.event, delivery.bytes) : backend.sha256Hex(delivery.bytes);
-    const scope = idempotency.scopes[delivery.secretIndex] as MaybePromise<string>;
+    const key = keying.key ? keying.key(delivery.event, delivery.bytes) : backend.sha256Hex(delivery.bytes);
+    const scope = keying.scopes[delivery.secretIndex] as MaybePromise<string>;
     if (typeof key === 'string' && typeof scope === 'string') return scoped(scope, key);
     return Promise.all([scope, key]).then(([s, k]) => scoped(s, k), keyFailure);
   } catch (cause) {
@@ -137,9 +137,17 @@ function retention(config: ReceiverConfig, delivery: Delivery): number {
 
 /** Runs the handlers in registration order; the first failure stops the run. Returns it, if any. */
 async function runHandlers(delivery: Delivery, key: string | undefined): Promise<unknown> {
-  const ctx = delivery.context(key);
+  return runEach(delivery.handlers, delivery.event, delivery.context(key));
+}
+
+/** Runs handlers in order, inline or in the inbox worker; returns the first failure, if any. */
+export async function runEach(
+  handlers: readonly AnyHandler[],
+  event: WebhookEvent,
+  ctx: WebhookContext,
+): Promise<unknown> {
   try {
-    for (const handler of delivery.handlers) await handler(delivery.event, ctx);
+    for (const handler of handlers) await handler(event, ctx);
     return undefined;
   } catch (error) {
     // A handler that throws `undefined` still failed.
@@ -152,7 +160,7 @@ function finish(config: ReceiverConfig, delivery: Delivery, failure: unknown): M
   return failed(config, delivery, new WebhookError('HANDLER_FAILED', { cause: failure }));
 }
 
-async function failed(config: ReceiverConfig, delivery: Delivery, error: WebhookError): Promise<WebhookResult> {
+export async function failed(config: ReceiverConfig, delivery: Delivery, error: WebhookError): Promise<WebhookResult> {
   await report(config, error, info(delivery));
   delivery.meta.error = error;
   return refusal(error.code, { meta: delivery.meta });

@@ -39,6 +39,16 @@ export const ERRORS = {
     message: 'Idempotency store unavailable; retry later',
     headers: { 'retry-after': '5' },
   },
+  INBOX_UNAVAILABLE: {
+    status: 503,
+    message: 'The inbox did not store the delivery; nothing was acknowledged, retry later',
+    headers: { 'retry-after': '5' },
+  },
+  INBOX_FULL: {
+    status: 503,
+    message: 'The inbox holds more waiting deliveries than maxBacklog; retry later',
+    headers: { 'retry-after': '30' },
+  },
   SERVER_BUSY: {
     status: 503,
     message: 'Too many webhook bodies are being read at once; retry later',

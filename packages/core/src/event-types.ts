@@ -110,7 +110,8 @@ export type MatchPattern<N extends string, P extends string> = P extends `${infe
 export interface WebhookContextExtensions {}
 
 /**
- * The second argument of every handler.
+ * The second argument of every handler, the same type inline and in the inbox worker. In the
+ * worker there is no request: `headers` is empty and adapter extras (`ctx.express`, …) are absent.
  *
  * @example
  * ```ts
@@ -132,6 +133,15 @@ export interface WebhookContext extends WebhookContextExtensions {
   header(name: string): string | undefined;
   /** The exact bytes that were verified. */
   readonly rawBody: Uint8Array;
+  /** Which try this is: always 1 inline; 1, 2, … in the inbox worker (tries lost to a crash count). */
+  readonly attempt: number;
+  /**
+   * The delivery's key, stable across retries, re-sends and replays: the key to make an effect
+   * idempotent with. Inline it is `idempotencyKey` (so `undefined` with `idempotency: false`).
+   */
+  readonly deliveryId: string | undefined;
+  /** When the inbox stored the delivery; `undefined` inline. */
+  readonly enqueuedAt: Date | undefined;
 }
 
 /**

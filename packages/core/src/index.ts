@@ -21,11 +21,33 @@ export {
 export type * from './event-types.js';
 export type { HeadersInput } from './headers.js';
 export type { Claim, IdempotencyStore, MaybePromise } from './idempotency.js';
+export { createMemoryInbox, type MemoryInbox, type MemoryInboxOptions } from './inbox/memory-inbox.js';
+export type {
+  ConsumeOptions,
+  Inbox,
+  InboxConsumer,
+  InboxEntry,
+  InboxFailure,
+  InboxFilter,
+  InboxJob,
+  InboxOutcome,
+  InboxState,
+  InboxStats,
+  ProcessJob,
+  StoredDelivery,
+} from './inbox/types.js';
+export { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from './inbox/worker.js';
 export type { WebhookLogger } from './logger.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export type { AnsweredObservation, ReceivedObservation, WebhookObserver } from './observer.js';
 export { createWebhookReceiver, observe, type ReceiveInput, type WebhookReceiver } from './receiver.js';
-export type { ErrorInfo, IdempotencyOptions, ToleranceOptions, WebhookReceiverOptions } from './receiver-options.js';
+export type {
+  ErrorInfo,
+  IdempotencyOptions,
+  InboxOptions,
+  ToleranceOptions,
+  WebhookReceiverOptions,
+} from './receiver-options.js';
 export type { RefusalLogOptions } from './refusal-log.js';
 export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './result.js';
 export {

@@ -1,6 +1,7 @@
 import type { WebhookError } from './errors.js';
 import type { SchemaMap, WebhookEvent } from './event-types.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { Inbox } from './inbox/types.js';
 import type { WebhookLogger } from './logger.js';
 import type { WebhookObserver } from './observer.js';
 import type { RefusalLogOptions } from './refusal-log.js';
@@ -31,6 +32,8 @@ export interface ToleranceOptions {
 export interface ErrorInfo {
   event?: string;
   idempotencyKey?: string;
+  /** In the inbox worker: which try failed. */
+  attempt?: number;
 }
 
 /**
@@ -81,6 +84,25 @@ export interface IdempotencyOptions {
 }
 
 /**
+ * The `inbox` option in full: the engine plus how the web side treats it.
+ *
+ * @example
+ * ```ts
+ * const inbox: InboxOptions = { engine: createPgBossInbox({ connectionString }), maxBacklog: 50_000 };
+ * ```
+ */
+export interface InboxOptions {
+  engine: Inbox;
+  /**
+   * Most deliveries waiting to run before the receiver answers 503 `INBOX_FULL` (with
+   * `Retry-After`) instead of storing more. Default: no limit. The count is read at most once a second.
+   */
+  maxBacklog?: number;
+  /** How long storing one delivery may take before the answer is 503 `INBOX_UNAVAILABLE` (default 5 s). */
+  timeoutMs?: number;
+}
+
+/**
  * Options for `createWebhookReceiver`.
  *
  * @example
@@ -99,6 +121,12 @@ export interface WebhookReceiverOptions<S extends SchemaMap = Record<never, neve
   bodyTimeoutMs?: number;
   /** Most bodies one receiver buffers at once before answering 503 (default 128). */
   maxConcurrentBodies?: number;
+  /**
+   * Store every verified delivery in a durable inbox and answer `{ ok: true, queued: true }` once the
+   * engine confirmed the write; handlers then run in `createInboxWorker()`. The engine deduplicates
+   * by the idempotency key (`idempotency.key` and `scope` still apply; `store` is not used).
+   */
+  inbox?: Inbox | InboxOptions;
   /** Idempotency settings, or `false` to run handlers for every verified delivery. */
   idempotency?: IdempotencyOptions | false;
   /** Event names the catalog does not know: acknowledge with 200 (default) or reject with 400. */

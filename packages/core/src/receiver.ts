@@ -2,7 +2,7 @@ import type { RawBody } from './bytes.js';
 import { EVENT_CATALOG } from './catalog.js';
 import { checkRequest } from './check-request.js';
 import { type ReceiverConfig, resolveConfig } from './config.js';
-import { type AnyHandler, dispatch, report } from './dispatch.js';
+import { type AnyHandler, type Delivery, dispatch, report } from './dispatch.js';
 import { WebhookError } from './errors.js';
 import type {
   DataMap,
@@ -19,6 +19,8 @@ import type {
 import { readExchangeBody } from './exchange/read-body.js';
 import type { Exchange } from './exchange/types.js';
 import { getSingleHeader, type HeadersInput } from './headers.js';
+import { createBacklogGate, enqueueDelivery } from './inbox/enqueue.js';
+import { registerReceiver } from './inbox/internals.js';
 import { log } from './logger.js';
 import { type AnsweredObservation, ObserverList, observation, type WebhookObserver } from './observer.js';
 import type { WebhookReceiverOptions } from './receiver-options.js';
@@ -130,6 +132,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
   };
   Object.defineProperty(receiver, EXCHANGE, { value: exchange });
   Object.defineProperty(receiver, OBSERVERS, { value: observers });
+  registerReceiver(receiver, { config, router });
   return receiver;
 }
 
@@ -166,6 +169,7 @@ function createExchange(
   observers: ObserverList,
 ): (exchange: Exchange) => Promise<WebhookResult> {
   let consumedLogged = false;
+  const backlog = config.inbox && createBacklogGate(config.inbox);
   const reader = {
     maxBodyBytes: config.maxBodyBytes,
     timeoutMs: config.bodyTimeoutMs,
@@ -208,7 +212,7 @@ function createExchange(
 
     const rawBody = bytes;
     const index = secretIndex;
-    return dispatch(config, {
+    const delivery: Delivery = {
       event: envelope as WebhookEvent,
       handlers: validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers,
       bytes,
@@ -217,7 +221,10 @@ function createExchange(
       now,
       meta,
       context: (idempotencyKey) => createContext(exchange, { bytes: rawBody, idempotencyKey, secretIndex: index, now }),
-    });
+    };
+    return config.inbox && backlog
+      ? enqueueDelivery(config, config.inbox, backlog, delivery, headers)
+      : dispatch(config, delivery);
   }
 
   const internalError = async (cause: unknown) => {
@@ -270,6 +277,9 @@ function createContext(
     headers,
     header: (name: string) => getSingleHeader(headers, name.toLowerCase()),
     rawBody: facts.bytes,
+    attempt: 1,
+    deliveryId: facts.idempotencyKey,
+    enqueuedAt: undefined,
   };
   // Core's fields win over an adapter's.
   return exchange.context === undefined ? own : Object.assign({}, exchange.context, own);

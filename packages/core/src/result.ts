@@ -5,12 +5,14 @@ import { ERRORS, type WebhookErrorCode } from './errors.js';
  *
  * @example
  * ```ts
- * const body: SuccessBody = { ok: true, duplicate: true };
+ * const body: SuccessBody = { ok: true, queued: true };
  * ```
  */
 export interface SuccessBody {
   ok: true;
   duplicate?: true;
+  /** Stored in the inbox; handlers run in a worker. */
+  queued?: true;
 }
 
 /**
@@ -43,6 +45,8 @@ export interface ResultMeta {
   secretIndex?: number;
   idempotencyKey?: string;
   duplicate?: boolean;
+  /** True when the delivery was stored in the inbox for a worker. */
+  queued?: boolean;
   /** True when the event name is not in the catalog and was acknowledged without handlers of its own. */
   unknownEvent?: boolean;
   /** True when the client went away before its body arrived: nothing ran, and nobody reads the answer. */
@@ -111,7 +115,12 @@ export function refusal(code: WebhookErrorCode, options: RefusalOptions = {}): W
   return new Answer(row.status, { ...JSON_HEADERS, ...row.headers, ...options.headers }, body, options.meta ?? {});
 }
 
-/** A 200 answer; `duplicate` marks a delivery that was already processed. */
-export function acknowledged(meta: ResultMeta, duplicate = false): WebhookResult {
-  return new Answer(200, { ...JSON_HEADERS }, duplicate ? { ok: true, duplicate: true } : { ok: true }, meta);
+/**
+ * A 200 answer: `'duplicate'` marks a delivery already processed (or already stored), `'queued'`
+ * one stored in the inbox.
+ */
+export function acknowledged(meta: ResultMeta, kind: 'done' | 'duplicate' | 'queued' = 'done'): WebhookResult {
+  const body: SuccessBody =
+    kind === 'done' ? { ok: true } : kind === 'duplicate' ? { ok: true, duplicate: true } : { ok: true, queued: true };
+  return new Answer(200, { ...JSON_HEADERS }, body, meta);
 }

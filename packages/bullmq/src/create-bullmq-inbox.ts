@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import type { Inbox, InboxEntry, InboxState, InboxStats, StoredDelivery } from '@armalo-webhooks/core';
+import { listenForErrors } from '@armalo-webhooks/core/store-kit';
+import { type Job, type JobType, Queue } from 'bullmq';
+import { type BullMQConnection, webConnection, whenReady, workerConnection } from './connections.js';
+import { startWorker } from './consume.js';
+import type { JobData } from './job-data.js';
+import { deliveryJobId } from './job-id.js';
+
+/**
+ * Options for {@link createBullMQInbox}.
+ *
+ * @example
+ * ```ts
+ * const options: BullMQInboxOptions = { connection: process.env.REDIS_URL!, queue: 'armalo-acme' };
+ * ```
+ */
+export interface BullMQInboxOptions {
+  /** Redis: a URL, ioredis options, or an ioredis client (the inbox duplicates it). */
+  connection: BullMQConnection;
+  /** The BullMQ queue (default `'armalo-webhooks'`). */
+  queue?: string;
+  /** BullMQ's key prefix (default `'armalo'`). */
+  prefix?: string;
+  /**
+   * How long a completed delivery is kept, and so how long a re-send is answered `duplicate`
+   * (default 7 days + 5 minutes: the receiver's default replay window). Dead letters are kept until redriven.
+   */
+  retentionSeconds?: number;
+  /** Longest wait for one Redis command on the web side (default 2 s); past it the receiver answers 503. */
+  commandTimeoutMs?: number;
+  /** A worker's lock on a job (default 30 s), renewed while its process lives. */
+  lockDurationMs?: number;
+  /**
+   * How often workers look for jobs whose worker died (default 30 s). Recovery takes up to the
+   * lock plus this. The same for every worker of the queue: set it here, once.
+   */
+  stalledIntervalMs?: number;
+  /** Recoveries a job may have before it is dead-lettered (default 2). */
+  maxStalledCount?: number;
+  /** Told about Redis and BullMQ `'error'` events; default a throttled warning; `false` attaches none. */
+  onError?: ((error: Error) => void) | false;
+}
+
+/**
+ * The inbox on BullMQ, with its queue for anything this interface does not cover.
+ *
+ * @example
+ * ```ts
+ * const inbox: BullMQInbox = createBullMQInbox({ connection: 'redis://127.0.0.1:6379' });
+ * await inbox.queue.getJobCounts();
+ * ```
+ */
+export interface BullMQInbox extends Inbox {
+  readonly queue: Queue<JobData>;
+}
+
+/** Tries a job may have; core's worker decides when to stop, so this is only a ceiling. */
+const ATTEMPTS_CEILING = 1000;
+
+const TYPES: Record<InboxState, JobType[]> = {
+  waiting: ['waiting', 'prioritized'],
+  delayed: ['delayed'],
+  active: ['active'],
+  completed: ['completed'],
+  dead: ['failed'],
+};
+
+/**
+ * A durable inbox on Redis through BullMQ. A delivery is acknowledged once Redis has the job; how
+ * durable that is depends on Redis's persistence (see the README: AOF). The job id is a digest of
+ * the delivery id, so the same delivery sent again is answered `duplicate`. Processing is
+ * at-least-once: make effects idempotent with `ctx.deliveryId`.
+ *
+ * @example
+ * ```ts
+ * import { createInboxWorker, createWebhookReceiver } from '@armalo-webhooks/core';
+ * import { createBullMQInbox } from '@armalo-webhooks/bullmq';
+ *
+ * const inbox = createBullMQInbox({ connection: process.env.REDIS_URL! });
+ * const webhooks = createWebhookReceiver({ secret: process.env.ARMALO_WEBHOOK_SECRET!, inbox });
+ * webhooks.on('score.changed', async (event, ctx) => {
+ *   // At-least-once: a run after a crash must not apply the change twice.
+ *   await db.query('INSERT INTO scores (delivery_id, score) VALUES ($1, $2) ON CONFLICT (delivery_id) DO NOTHING',
+ *     [ctx.deliveryId, event.data.compositeScore]);
+ * });
+ * await createInboxWorker(webhooks, { concurrency: 8 }).start(); // in the worker process
+ * ```
+ */
+export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
+  const name = options.queue ?? 'armalo-webhooks';
+  const prefix = options.prefix ?? 'armalo';
+  const retentionSeconds = options.retentionSeconds ?? 7 * 86_400 + 300;
+  const client = webConnection(options.connection, options.commandTimeoutMs ?? 2_000);
+  listenForErrors(client, options.onError, `BullMQ inbox (${name}): Redis error`, () => console);
+  const queue = new Queue<JobData>(name, { connection: client, prefix });
+  listenForErrors(queue, options.onError, `BullMQ inbox (${name}): queue error`, () => console);
+
+  async function add(delivery: StoredDelivery, jobId: string): Promise<boolean> {
+    await whenReady(client);
+    const token = randomUUID();
+    await queue.add(
+      delivery.event,
+      { ...delivery, token },
+      {
+        jobId,
+        attempts: ATTEMPTS_CEILING,
+        backoff: { type: 'armalo' },
+        removeOnComplete: { age: retentionSeconds },
+        removeOnFail: false,
+      },
+    );
+    // A duplicate add answers like a new one, built from our own arguments: only the data stored
+    // under the id tells whether this call wrote it.
+    const stored = await client.hget(`${prefix}:${name}:${jobId}`, 'data');
+    return stored !== null && (JSON.parse(stored) as JobData).token === token;
+  }
+
+  async function entry(job: Job<JobData>, state?: InboxState): Promise<InboxEntry> {
+    const { token: _token, lastError, ...delivery } = job.data;
+    const found: InboxEntry = {
+      id: job.id as string,
+      deliveryId: delivery.deliveryId,
+      event: delivery.event,
+      state: state ?? toState(await job.getState()),
+      attempts: Math.max(job.attemptsMade, job.attemptsStarted ?? 0),
+      enqueuedAt: new Date(job.timestamp),
+      delivery,
+    };
+    if (job.finishedOn) found.finishedAt = new Date(job.finishedOn);
+    if (lastError) found.lastError = lastError;
+    else if (job.failedReason) found.lastError = { code: 'HANDLER_FAILED', message: job.failedReason };
+    return found;
+  }
+
+  async function jobsIn(states: InboxState[], limit: number): Promise<InboxEntry[]> {
+    const found: InboxEntry[] = [];
+    for (const state of states) {
+      const jobs = await queue.getJobs(TYPES[state], 0, limit - 1, true);
+      for (const job of jobs) if (job) found.push(await entry(job, state));
+    }
+    return found;
+  }
+
+  return {
+    kind: 'bullmq',
+    queue,
+    async enqueue(delivery) {
+      return (await add(delivery, deliveryJobId(delivery.deliveryId))) ? 'queued' : 'duplicate';
+    },
+    async backlog() {
+      await whenReady(client);
+      const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed');
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    },
+    async consume(consumeOptions) {
+      const connection = workerConnection(options.connection);
+      listenForErrors(connection, options.onError, `BullMQ inbox (${name}): worker Redis error`, () => console);
+      return startWorker(
+        {
+          queue: name,
+          prefix,
+          connection,
+          lockDurationMs: options.lockDurationMs ?? 30_000,
+          stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+          maxStalledCount: options.maxStalledCount ?? 2,
+        },
+        consumeOptions,
+      );
+    },
+    async stats() {
+      await whenReady(client);
+      const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+      const stats: InboxStats = {
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        dead: counts.failed ?? 0,
+        completed: counts.completed ?? 0,
+      };
+      return stats;
+    },
+    async list(filter = {}) {
+      await whenReady(client);
+      const limit = filter.limit ?? 100;
+      const states: InboxState[] = filter.state
+        ? [filter.state]
+        : ['waiting', 'delayed', 'active', 'dead', 'completed'];
+      // BullMQ indexes jobs by state only: event and time are filtered here, over a bounded read.
+      const entries = (await jobsIn(states, filter.event || filter.since ? 10_000 : limit)).filter(
+        (found) =>
+          (filter.event === undefined || found.event === filter.event) &&
+          (filter.since === undefined || found.enqueuedAt >= filter.since),
+      );
+      return entries.sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime()).slice(0, limit);
+    },
+    async get(id) {
+      await whenReady(client);
+      const job = await queue.getJob(id);
+      return job ? entry(job) : undefined;
+    },
+    async replay(id) {
+      await whenReady(client);
+      const job = await queue.getJob(id);
+      if (!job) return undefined;
+      const { token: _token, lastError: _lastError, ...delivery } = job.data;
+      // A new job beside the original, which stays to keep deduplicating re-sends.
+      const replayId = `${id}-r${randomUUID().replaceAll('-', '')}`;
+      await add(delivery, replayId);
+      return replayId;
+    },
+    async redrive(filter = {}) {
+      const dead = await jobsIn(['dead'], 10_000);
+      let moved = 0;
+      for (const found of dead) {
+        if (filter.ids !== undefined && !filter.ids.includes(found.id)) continue;
+        if (filter.event !== undefined && found.event !== filter.event) continue;
+        if (filter.since !== undefined && found.enqueuedAt < filter.since) continue;
+        const job = await queue.getJob(found.id);
+        if (!job) continue;
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        moved++;
+      }
+      return moved;
+    },
+    async close() {
+      await queue.close();
+      client.disconnect();
+    },
+  };
+}
+
+function toState(state: string): InboxState {
+  if (state === 'failed') return 'dead';
+  if (state === 'prioritized' || state === 'paused' || state === 'waiting-children' || state === 'unknown')
+    return 'waiting';
+  return state as InboxState;
+}

@@ -1,0 +1,60 @@
+import type { Inbox } from '@armalo-webhooks/core';
+import { CliError } from '../errors.js';
+
+/** Where `armalo-webhooks inbox …` finds the inbox. */
+export interface InboxTarget {
+  postgres?: string;
+  redis?: string;
+  queue?: string;
+  schema?: string;
+  prefix?: string;
+}
+
+/**
+ * Opens the inbox named by `--postgres URL` or `--redis URL`. The engine packages load only when
+ * asked for, so the other commands start without them.
+ */
+export async function openInbox(target: InboxTarget): Promise<Inbox> {
+  if ((target.postgres === undefined) === (target.redis === undefined)) {
+    throw new CliError('give exactly one of --postgres URL or --redis URL');
+  }
+  const queue = target.queue ?? 'armalo-webhooks';
+  if (target.postgres !== undefined) {
+    const { createPgBossInbox } = await import('@armalo-webhooks/pg-boss');
+    const options = { queue, onError: () => {}, ...(target.schema === undefined ? {} : { schema: target.schema }) };
+    return createPgBossInbox({ connectionString: target.postgres, max: 2 }, options);
+  }
+  const { createBullMQInbox } = await import('@armalo-webhooks/bullmq');
+  return createBullMQInbox({
+    connection: { ...redisOptions(target.redis as string), retryStrategy: () => null },
+    queue,
+    onError: () => {},
+    ...(target.prefix === undefined ? {} : { prefix: target.prefix }),
+  });
+}
+
+/** An admin command should fail once, not reconnect forever: ioredis options from the URL, no retries. */
+function redisOptions(url: string): Record<string, unknown> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError('--redis must be a URL such as redis://127.0.0.1:6379');
+  }
+  const options: Record<string, unknown> = {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    connectTimeout: 5_000,
+  };
+  if (parsed.username) options.username = decodeURIComponent(parsed.username);
+  if (parsed.password) options.password = decodeURIComponent(parsed.password);
+  const db = parsed.pathname.slice(1);
+  if (db) options.db = Number(db);
+  if (parsed.protocol === 'rediss:') options.tls = {};
+  return options;
+}
+
+/** Error text with any credentials in a URL replaced, so a password never reaches the terminal. */
+export function redact(message: string): string {
+  return message.replace(/\/\/[^/\s@]*@/g, '//***@');
+}

@@ -1,0 +1,151 @@
+import type { Inbox, InboxEntry, InboxFilter, InboxState } from '@armalo-webhooks/core';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import type { CommandContext } from '../io.js';
+import { type InboxTarget, openInbox, redact } from './inbox-connect.js';
+
+const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'dead'];
+
+interface ListOptions {
+  dead?: boolean;
+  state?: string;
+  event?: string;
+  since?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+/** `armalo-webhooks inbox stats | list | show | replay | redrive`. */
+export function registerInboxCommand(program: Command, ctx: CommandContext): void {
+  const inbox = program
+    .command('inbox')
+    .description('inspect and operate a durable inbox (pg-boss on PostgreSQL, or BullMQ on Redis)')
+    .option('--postgres <url>', 'the PostgreSQL database of a pg-boss inbox')
+    .option('--redis <url>', 'the Redis server of a BullMQ inbox')
+    .option('--queue <name>', 'the queue name', 'armalo-webhooks')
+    .option('--schema <name>', "pg-boss's schema (default pgboss)")
+    .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)");
+
+  const run = (work: (engine: Inbox) => Promise<void>) => async () => {
+    const engine = await openInbox(inbox.opts<InboxTarget>());
+    try {
+      await work(engine);
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`${engine.kind} inbox: ${redact(error instanceof Error ? error.message : String(error))}`);
+    } finally {
+      await engine.close().catch(() => {});
+    }
+  };
+
+  inbox
+    .command('stats')
+    .description('count deliveries by state: waiting, delayed, active, completed, dead')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      run(async (engine) => {
+        const stats = await engine.stats();
+        if (options.json) ctx.stdout(`${JSON.stringify(stats)}\n`);
+        else for (const [state, count] of Object.entries(stats)) ctx.stdout(`${state.padEnd(10)} ${count}\n`);
+      })(),
+    );
+
+  inbox
+    .command('list')
+    .description('list deliveries, oldest first')
+    .option('--dead', 'only dead letters (same as --state dead)')
+    .option('--state <state>', `one of ${STATES.join(', ')}`)
+    .option('--event <name>', 'only this event')
+    .option('--since <time>', 'only enqueued at or after this ISO-8601 time')
+    .option('--limit <n>', 'most entries shown', '100')
+    .option('--json', 'print JSON')
+    .action((options: ListOptions) =>
+      run(async (engine) => {
+        const entries = await engine.list(listFilter(options));
+        if (options.json) {
+          ctx.stdout(`${JSON.stringify(entries.map(summary))}\n`);
+          return;
+        }
+        for (const entry of entries) {
+          const error = entry.lastError ? `  ${entry.lastError.code}: ${entry.lastError.message}` : '';
+          ctx.stdout(
+            `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}\n`,
+          );
+        }
+        if (entries.length === 0) ctx.stdout('no deliveries match\n');
+      })(),
+    );
+
+  inbox
+    .command('show <id>')
+    .description('one delivery: state, attempts, last error and the payload, pretty-printed')
+    .action((id: string) =>
+      run(async (engine) => {
+        const entry = await engine.get(id);
+        if (entry === undefined) throw new CliError(`no delivery with id ${id} in this inbox`);
+        ctx.stdout(`${JSON.stringify({ ...summary(entry), payload: payload(entry) }, null, 2)}\n`);
+      })(),
+    );
+
+  inbox
+    .command('replay <id>')
+    .description('run a delivery again, even a completed one, as a new job with the same delivery id')
+    .action((id: string) =>
+      run(async (engine) => {
+        const replayed = await engine.replay(id);
+        if (replayed === undefined) throw new CliError(`no delivery with id ${id} in this inbox`);
+        ctx.stdout(`replayed ${id} as ${replayed}\n`);
+      })(),
+    );
+
+  inbox
+    .command('redrive')
+    .description('move dead letters back to waiting, with a fresh attempt budget')
+    .option('--event <name>', 'only this event')
+    .option('--since <time>', 'only enqueued at or after this ISO-8601 time')
+    .option('--id <id...>', 'only these ids')
+    .action((options: { event?: string; since?: string; id?: string[] }) =>
+      run(async (engine) => {
+        const filter: Parameters<Inbox['redrive']>[0] = {};
+        if (options.event !== undefined) filter.event = options.event;
+        if (options.since !== undefined) filter.since = parseTime(options.since);
+        if (options.id !== undefined) filter.ids = options.id;
+        ctx.stdout(`redrove ${await engine.redrive(filter)} dead letter(s)\n`);
+      })(),
+    );
+}
+
+function listFilter(options: ListOptions): InboxFilter {
+  const filter: InboxFilter = { limit: Number(options.limit ?? 100) };
+  if (!Number.isInteger(filter.limit) || (filter.limit as number) < 1)
+    throw new CliError('--limit must be a positive integer');
+  const state = options.dead ? 'dead' : options.state;
+  if (state !== undefined) {
+    if (!STATES.includes(state as InboxState)) throw new CliError(`--state must be one of ${STATES.join(', ')}`);
+    filter.state = state as InboxState;
+  }
+  if (options.event !== undefined) filter.event = options.event;
+  if (options.since !== undefined) filter.since = parseTime(options.since);
+  return filter;
+}
+
+function parseTime(text: string): Date {
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime())) throw new CliError(`--since must be an ISO-8601 time, got ${JSON.stringify(text)}`);
+  return time;
+}
+
+/** An entry without the stored body (shown decoded by `show`). */
+function summary(entry: InboxEntry) {
+  const { delivery, ...rest } = entry;
+  return { ...rest, receivedAt: new Date(delivery.receivedAt).toISOString(), secretIndex: delivery.secretIndex };
+}
+
+function payload(entry: InboxEntry): unknown {
+  const text = Buffer.from(entry.delivery.body, 'base64').toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,97 @@
+import { bytesToBase64 } from '../bytes.js';
+import type { InboxConfig, ReceiverConfig } from '../config.js';
+import { type Delivery, deliveryKey, failed } from '../dispatch.js';
+import { WebhookError } from '../errors.js';
+import { getSingleHeader, type HeadersInput } from '../headers.js';
+import { acknowledged, refusal, type WebhookResult } from '../result.js';
+import { callStore } from '../store-call.js';
+import type { StoredDelivery } from './types.js';
+
+const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
+
+/**
+ * Steps 6 and 7 with an inbox: store the delivery under its key, and answer only once the engine
+ * confirmed the write. A failure or a timeout answers 503 and acknowledges nothing; a write that
+ * lands after the timeout makes the sender's retry a duplicate, so nothing is lost either way.
+ */
+export async function enqueueDelivery(
+  config: ReceiverConfig,
+  inbox: InboxConfig,
+  backlog: BacklogGate,
+  delivery: Delivery,
+  headers: HeadersInput,
+): Promise<WebhookResult> {
+  const key = await deliveryKey(config.keying, delivery);
+  if (key instanceof WebhookError) return failed(config, delivery, key);
+  delivery.meta.idempotencyKey = key;
+
+  const full = await backlog.isFull().catch((cause: unknown) => cause as Error);
+  if (full instanceof Error) return failed(config, delivery, new WebhookError('INBOX_UNAVAILABLE', { cause: full }));
+  if (full) return refusal('INBOX_FULL', { meta: delivery.meta });
+
+  const trace: Record<string, string> = {};
+  for (const name of TRACE_HEADERS) {
+    const value = getSingleHeader(headers, name);
+    if (value !== undefined) trace[name] = value;
+  }
+  const stored: StoredDelivery = {
+    deliveryId: key,
+    event: delivery.event.event,
+    body: bytesToBase64(delivery.bytes),
+    receivedAt: delivery.now,
+    secretIndex: delivery.secretIndex,
+    trace,
+  };
+  let answer: unknown;
+  try {
+    answer = await callStore(
+      () => inbox.engine.enqueue(stored),
+      inbox.timeoutMs,
+      undefined,
+      `the ${inbox.engine.kind} inbox`,
+    );
+    if (answer !== 'queued' && answer !== 'duplicate') {
+      throw new TypeError(`the ${inbox.engine.kind} inbox answered ${JSON.stringify(answer)} to enqueue`);
+    }
+  } catch (cause) {
+    return failed(config, delivery, new WebhookError('INBOX_UNAVAILABLE', { cause }));
+  }
+  if (answer === 'duplicate') delivery.meta.duplicate = true;
+  else delivery.meta.queued = true;
+  return acknowledged(delivery.meta, answer);
+}
+
+/** Answers whether the backlog is at `maxBacklog`; the count is shared by every request for a second. */
+export interface BacklogGate {
+  isFull(): Promise<boolean>;
+}
+
+const BACKLOG_TTL_MS = 1000;
+
+/**
+ * Counting waiting jobs is a query per call (a `count(*)` on PostgreSQL): one count a second is
+ * enough to stop unbounded growth, and keeps the count off the acknowledgement's latency.
+ */
+export function createBacklogGate(inbox: InboxConfig): BacklogGate {
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<boolean> | undefined;
+  let full = false;
+  return {
+    async isFull() {
+      if (inbox.maxBacklog === Number.POSITIVE_INFINITY) return false;
+      if (performance.now() - checkedAt < BACKLOG_TTL_MS) return full;
+      pending ??= Promise.resolve(
+        callStore(() => inbox.engine.backlog(), inbox.timeoutMs, undefined, `the ${inbox.engine.kind} inbox`),
+      )
+        .then((count) => {
+          full = count >= inbox.maxBacklog;
+          checkedAt = performance.now();
+          return full;
+        })
+        .finally(() => {
+          pending = undefined;
+        });
+      return pending;
+    },
+  };
+}

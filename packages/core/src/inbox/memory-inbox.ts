@@ -1,0 +1,255 @@
+import type {
+  ConsumeOptions,
+  Inbox,
+  InboxConsumer,
+  InboxEntry,
+  InboxFilter,
+  InboxJob,
+  InboxOutcome,
+  InboxStats,
+  StoredDelivery,
+} from './types.js';
+
+/**
+ * Options for {@link createMemoryInbox}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryInboxOptions = { retainMs: 60_000 };
+ * ```
+ */
+export interface MemoryInboxOptions {
+  /** How long a completed delivery is kept, deduplicating re-sends (default 7 days, the replay window). */
+  retainMs?: number;
+  /** Most completed deliveries kept; the oldest go first past it (default 100,000). */
+  maxCompleted?: number;
+}
+
+/**
+ * An {@link Inbox} with `clear()`, for tests.
+ *
+ * @example
+ * ```ts
+ * const inbox: MemoryInbox = createMemoryInbox();
+ * inbox.clear();
+ * ```
+ */
+export interface MemoryInbox extends Inbox {
+  clear(): void;
+}
+
+interface Entry extends InboxEntry {
+  runAt: number;
+}
+
+/**
+ * An inbox in this process's memory. **Not durable**: a restart or a crash loses every delivery it
+ * holds, including ones already acknowledged to the sender, and the web process and the worker must
+ * be the same process. For tests, the demo and local development; in production use
+ * `@armalo-webhooks/pg-boss` or `@armalo-webhooks/bullmq`.
+ *
+ * @example
+ * ```ts
+ * import { createInboxWorker, createMemoryInbox, createWebhookReceiver } from '@armalo-webhooks/core';
+ *
+ * const webhooks = createWebhookReceiver({ secret: 'whsec_dev', inbox: createMemoryInbox() }); // not durable
+ * webhooks.on('score.changed', async (event, ctx) => console.log(ctx.attempt, event.data.compositeScore));
+ * await createInboxWorker(webhooks, { concurrency: 2 }).start();
+ * ```
+ */
+export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox {
+  const retainMs = options.retainMs ?? 7 * 24 * 3600_000;
+  const maxCompleted = options.maxCompleted ?? 100_000;
+  const entries = new Map<string, Entry>(); // insertion order = enqueue order
+  const byDelivery = new Map<string, string>(); // delivery id → the job that deduplicates it
+  const consumers = new Set<{ options: ConsumeOptions; inFlight: Set<Promise<void>>; stopped: boolean }>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let sequence = 0;
+
+  function add(delivery: StoredDelivery): string {
+    const id = `mem-${++sequence}`;
+    entries.set(id, {
+      id,
+      deliveryId: delivery.deliveryId,
+      event: delivery.event,
+      state: 'waiting',
+      attempts: 0,
+      enqueuedAt: new Date(),
+      delivery,
+      runAt: Date.now(),
+    });
+    queueMicrotask(pump);
+    return id;
+  }
+
+  function prune(): void {
+    const now = Date.now();
+    let completed = 0;
+    for (const entry of entries.values()) if (entry.state === 'completed') completed++;
+    for (const entry of entries.values()) {
+      if (entry.state !== 'completed') continue;
+      if (completed <= maxCompleted && (entry.finishedAt?.getTime() ?? now) + retainMs > now) continue;
+      entries.delete(entry.id);
+      if (byDelivery.get(entry.deliveryId) === entry.id) byDelivery.delete(entry.deliveryId);
+      completed--;
+    }
+  }
+
+  // Hands ready jobs to consumers with free slots, and sets one timer for the next delayed job.
+  function pump(): void {
+    const now = Date.now();
+    let nextAt = Number.POSITIVE_INFINITY;
+    for (const consumer of consumers) {
+      if (consumer.stopped) continue;
+      for (const entry of entries.values()) {
+        if (consumer.inFlight.size >= consumer.options.concurrency) break;
+        if (entry.state !== 'waiting' && entry.state !== 'delayed') continue;
+        if (entry.runAt > now) {
+          nextAt = Math.min(nextAt, entry.runAt);
+          continue;
+        }
+        run(consumer, entry);
+      }
+    }
+    for (const entry of entries.values()) {
+      if (entry.state === 'delayed' && entry.runAt > now) nextAt = Math.min(nextAt, entry.runAt);
+    }
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (nextAt !== Number.POSITIVE_INFINITY && consumers.size > 0) {
+      timer = setTimeout(pump, Math.max(0, nextAt - Date.now()));
+      timer.unref?.();
+    }
+  }
+
+  function run(consumer: { options: ConsumeOptions; inFlight: Set<Promise<void>> }, entry: Entry): void {
+    entry.state = 'active';
+    entry.attempts++;
+    const job: InboxJob = {
+      id: entry.id,
+      delivery: entry.delivery,
+      attempt: entry.attempts,
+      enqueuedAt: entry.enqueuedAt,
+    };
+    const running = consumer.options
+      .process(job)
+      .catch((error: unknown): InboxOutcome => {
+        consumer.options.onError(error);
+        return { status: 'retry', delayMs: 1000, error: { code: 'INTERNAL_ERROR', message: String(error) } };
+      })
+      .then((outcome) => settle(entry, outcome))
+      .finally(() => {
+        consumer.inFlight.delete(running);
+        pump();
+      });
+    consumer.inFlight.add(running);
+  }
+
+  function settle(entry: Entry, outcome: InboxOutcome): void {
+    if (entries.get(entry.id) !== entry) return; // cleared meanwhile
+    if (outcome.status === 'completed') {
+      entry.state = 'completed';
+      entry.finishedAt = new Date();
+      prune();
+    } else if (outcome.status === 'retry') {
+      entry.state = 'delayed';
+      entry.lastError = outcome.error;
+      entry.runAt = Date.now() + outcome.delayMs;
+    } else {
+      entry.state = 'dead';
+      entry.lastError = outcome.error;
+      entry.finishedAt = new Date();
+    }
+  }
+
+  function view(entry: Entry): InboxEntry {
+    const { runAt: _runAt, ...rest } = entry;
+    const state = entry.state === 'delayed' && entry.runAt <= Date.now() ? 'waiting' : entry.state;
+    return structuredClone({ ...rest, state });
+  }
+
+  function matches(entry: Entry, filter: InboxFilter): boolean {
+    return (
+      (filter.state === undefined || view(entry).state === filter.state) &&
+      (filter.event === undefined || entry.event === filter.event) &&
+      (filter.since === undefined || entry.enqueuedAt >= filter.since)
+    );
+  }
+
+  return {
+    kind: 'memory',
+    async enqueue(delivery) {
+      const held = byDelivery.get(delivery.deliveryId);
+      if (held !== undefined && entries.has(held)) return 'duplicate';
+      byDelivery.set(delivery.deliveryId, add(structuredClone(delivery)));
+      return 'queued';
+    },
+    async backlog() {
+      let count = 0;
+      for (const entry of entries.values()) if (entry.state === 'waiting' || entry.state === 'delayed') count++;
+      return count;
+    },
+    async consume(options): Promise<InboxConsumer> {
+      const consumer = { options, inFlight: new Set<Promise<void>>(), stopped: false };
+      consumers.add(consumer);
+      queueMicrotask(pump);
+      return {
+        async stop(timeoutMs) {
+          consumer.stopped = true;
+          let deadline: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            Promise.allSettled([...consumer.inFlight]),
+            new Promise((resolve) => {
+              deadline = setTimeout(resolve, timeoutMs);
+            }),
+          ]);
+          clearTimeout(deadline);
+          consumers.delete(consumer);
+        },
+      };
+    },
+    async stats() {
+      const stats: InboxStats = { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0 };
+      for (const entry of entries.values()) stats[view(entry).state]++;
+      return stats;
+    },
+    async list(filter = {}) {
+      const found: InboxEntry[] = [];
+      for (const entry of entries.values()) {
+        if (found.length >= (filter.limit ?? 100)) break;
+        if (matches(entry, filter)) found.push(view(entry));
+      }
+      return found;
+    },
+    async get(id) {
+      const entry = entries.get(id);
+      return entry && view(entry);
+    },
+    async replay(id) {
+      const entry = entries.get(id);
+      return entry && add(entry.delivery);
+    },
+    async redrive(filter = {}) {
+      let moved = 0;
+      for (const entry of entries.values()) {
+        if (entry.state !== 'dead' || !matches(entry, filter)) continue;
+        if (filter.ids !== undefined && !filter.ids.includes(entry.id)) continue;
+        entry.state = 'waiting';
+        entry.attempts = 0;
+        entry.runAt = Date.now();
+        delete entry.finishedAt;
+        moved++;
+      }
+      queueMicrotask(pump);
+      return moved;
+    },
+    async close() {
+      if (timer !== undefined) clearTimeout(timer);
+      consumers.clear();
+    },
+    clear() {
+      entries.clear();
+      byDelivery.clear();
+    },
+  };
+}

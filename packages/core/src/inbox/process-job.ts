@@ -1,0 +1,81 @@
+import { base64ToBytes } from '../bytes.js';
+import { report, runEach } from '../dispatch.js';
+import { WebhookError } from '../errors.js';
+import type { WebhookContext, WebhookEvent } from '../event-types.js';
+import { type ErrorBody, isAnswer, type ResultMeta } from '../result.js';
+import { parseDelivery, validateEvent } from '../steps.js';
+import { backoffMs, type RetryConfig } from './backoff.js';
+import { describeFailure } from './failure.js';
+import type { ReceiverInternals } from './internals.js';
+import type { InboxFailure, InboxJob, InboxOutcome, ProcessJob } from './types.js';
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * Core's side of the worker: for one job, re-validate the stored delivery against the current
+ * schemas, run the same handlers the inline mode runs, and decide what the engine does next:
+ * complete, retry after a backoff, or dead-letter. Never throws.
+ */
+export function createJobProcessor({ config, router }: ReceiverInternals, retry: RetryConfig): ProcessJob {
+  return async (job: InboxJob): Promise<InboxOutcome> => {
+    const { delivery, attempt } = job;
+    const info = { event: delivery.event, idempotencyKey: delivery.deliveryId };
+    try {
+      // Tries lost to crashes or timeouts count: a delivery that keeps killing workers stops here.
+      if (attempt > retry.attempts) {
+        return dead({
+          code: 'ATTEMPTS_EXHAUSTED',
+          message: `no try left: attempt ${attempt} of ${retry.attempts} (earlier tries were lost to a crash or a timeout)`,
+          attempt,
+        });
+      }
+      const bytes = base64ToBytes(delivery.body);
+      const meta: ResultMeta = {};
+      const envelope = parseDelivery(bytes, meta);
+      if (isAnswer(envelope)) return dead(refused(envelope.body as ErrorBody, attempt));
+      // The schemas may have changed since the web process validated it: a delivery that no longer
+      // validates will not validate on the next try either.
+      const validated = await validateEvent(config, envelope, meta);
+      if (isAnswer(validated)) return dead(refused(validated.body as ErrorBody, attempt));
+      envelope.data = validated.data;
+
+      const ctx: WebhookContext = Object.assign({}, job.context, {
+        idempotencyKey: delivery.deliveryId,
+        secretIndex: delivery.secretIndex,
+        receivedAt: new Date(delivery.receivedAt),
+        headers: NO_HEADERS,
+        header: () => undefined,
+        rawBody: bytes,
+        attempt,
+        deliveryId: delivery.deliveryId,
+        enqueuedAt: job.enqueuedAt,
+      });
+      const handlers = validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers;
+      const failure = await runEach(handlers, envelope as WebhookEvent, ctx);
+      if (failure === undefined) return { status: 'completed' };
+      await report(config, new WebhookError('HANDLER_FAILED', { cause: failure }), { ...info, attempt });
+      return settleFailure(describeFailure(failure, attempt), attempt, retry);
+    } catch (cause) {
+      // A bug or a corrupt stored delivery: retried like a handler failure, then dead-lettered.
+      const error = new WebhookError('INTERNAL_ERROR', { cause });
+      await report(config, error, { ...info, attempt });
+      return settleFailure({ ...describeFailure(cause, attempt), code: 'INTERNAL_ERROR' }, attempt, retry);
+    }
+  };
+}
+
+function settleFailure(error: InboxFailure, attempt: number, retry: RetryConfig): InboxOutcome {
+  if (attempt >= retry.attempts) return dead(error);
+  return { status: 'retry', delayMs: backoffMs(retry, attempt), error };
+}
+
+function dead(error: InboxFailure): InboxOutcome {
+  return { status: 'dead', error };
+}
+
+function refused(body: ErrorBody, attempt: number): InboxFailure {
+  const failure: InboxFailure = { code: body.code, message: body.error, attempt };
+  const issues = body.details?.issues;
+  if (Array.isArray(issues)) failure.issues = issues as InboxFailure['issues'] & object;
+  return failure;
+}

@@ -1,0 +1,6 @@
+export {
+  createPgBossInbox,
+  type PgBossInbox,
+  type PgBossInboxConnection,
+  type PgBossInboxOptions,
+} from './create-pg-boss-inbox.js';

@@ -1,0 +1,104 @@
+import { createBullMQInbox } from '@armalo-webhooks/bullmq';
+import { createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  DATABASE_URL,
+  deleteRedisKeys,
+  postgresAvailable,
+  REDIS_URL,
+  randomId,
+  redisAvailable,
+} from '../stores/servers.js';
+import { closedPort, lines, runCli, SECRET } from './harness.js';
+
+const postgresUp = await postgresAvailable();
+const redisUp = await redisAvailable();
+
+async function store(inbox: Inbox) {
+  const webhooks = createWebhookReceiver({ secret: SECRET, inbox });
+  const signed = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
+  const result = await webhooks.receive({ rawBody: signed.body, headers: signed.headers });
+  expect(result.body).toEqual({ ok: true, queued: true });
+}
+
+describe('armalo-webhooks inbox', () => {
+  it('needs exactly one of --postgres and --redis, and says so in one line', async () => {
+    const result = await runCli(['inbox', 'stats']);
+    expect(result.code).not.toBe(0);
+    expect(lines(result.stderr)).toEqual(['error: give exactly one of --postgres URL or --redis URL']);
+  });
+
+  it('fails in one line without printing the password of an unreachable server', async () => {
+    const port = await closedPort();
+    const result = await runCli(['inbox', 'stats', '--redis', `redis://admin:s3cr3t-pw@127.0.0.1:${port}`]);
+    expect(result.code).not.toBe(0);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: bullmq inbox: /);
+    expect(result.stderr + result.stdout).not.toContain('s3cr3t-pw');
+  });
+
+  describe.runIf(postgresUp)('on pg-boss', () => {
+    const schema = `cli_inbox_${randomId()}`;
+    afterAll(async () => {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    });
+
+    it('stats, list, show, replay and redrive', async () => {
+      const inbox = createPgBossInbox({ connectionString: DATABASE_URL, max: 2 }, { schema, queue: 'cli' });
+      await store(inbox);
+      await inbox.close();
+      const target = ['--postgres', DATABASE_URL, '--schema', schema, '--queue', 'cli'];
+
+      const stats = await runCli(['inbox', ...target, 'stats', '--json']);
+      expect(stats.stderr).toBe('');
+      expect(JSON.parse(stats.stdout)).toEqual({ waiting: 1, active: 0, delayed: 0, dead: 0, completed: 0 });
+
+      const list = await runCli(['inbox', ...target, 'list', '--event', 'score.changed', '--json']);
+      const [entry] = JSON.parse(list.stdout) as { id: string; state: string }[];
+      expect(entry?.state).toBe('waiting');
+      expect((await runCli(['inbox', ...target, 'list', '--dead'])).stdout).toBe('no deliveries match\n');
+
+      const show = await runCli(['inbox', ...target, 'show', entry!.id]);
+      expect(JSON.parse(show.stdout).payload.data).toEqual(sampleData('score.changed'));
+      expect(show.stdout).not.toContain(SECRET);
+
+      const replay = await runCli(['inbox', ...target, 'replay', entry!.id]);
+      expect(replay.stdout).toMatch(/^replayed .+ as [0-9a-f-]{36}\n$/);
+      expect((await runCli(['inbox', ...target, 'redrive', '--event', 'score.changed'])).stdout).toBe(
+        'redrove 0 dead letter(s)\n',
+      );
+      const missing = await runCli(['inbox', ...target, 'show', '00000000-0000-4000-8000-000000000000']);
+      expect(missing.code).toBe(1);
+      expect(lines(missing.stderr)).toEqual([
+        'error: no delivery with id 00000000-0000-4000-8000-000000000000 in this inbox',
+      ]);
+    }, 60_000);
+  });
+
+  describe.runIf(redisUp)('on BullMQ', () => {
+    const prefix = `armalo-cli-${randomId()}`;
+    afterAll(async () => {
+      const redis = new Redis(REDIS_URL);
+      await deleteRedisKeys(redis, `${prefix}:`);
+      redis.disconnect();
+    });
+
+    it('stats and list', async () => {
+      const inbox = createBullMQInbox({ connection: REDIS_URL, prefix, queue: 'cli' });
+      await store(inbox);
+      await inbox.close();
+      const target = ['--redis', REDIS_URL, '--prefix', prefix, '--queue', 'cli'];
+      const stats = await runCli(['inbox', ...target, 'stats']);
+      expect(lines(stats.stdout)).toContain('waiting    1');
+      const list = await runCli(['inbox', ...target, 'list']);
+      expect(list.stdout).toMatch(/^d_\S+ {2}waiting +score\.changed/);
+    }, 30_000);
+  });
+});

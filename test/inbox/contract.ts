@@ -1,0 +1,249 @@
+import {
+  createInboxWorker,
+  createWebhookReceiver,
+  type Inbox,
+  type InboxWorker,
+  type WebhookContext,
+  type WebhookReceiver,
+} from '@armalo-webhooks/core';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+export const SECRET = 'whsec_inbox_contract';
+
+/** A fresh inbox (its own queue) for one test, and how to drop it afterwards. */
+export interface InboxUnderTest {
+  inbox: Inbox;
+  /** Closes the inbox and removes what the test stored. */
+  cleanup(): Promise<void>;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds (or throws its last failure after `timeoutMs`). */
+export async function waitFor(
+  check: () => unknown | Promise<unknown>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+interface Call {
+  event: string;
+  attempt: number;
+  deliveryId: string | undefined;
+  enqueuedAt: Date | undefined;
+  at: number;
+}
+
+function signed(event: string, data: unknown) {
+  const delivery = createSignedDelivery(event, data, { secret: SECRET, timestamp: new Date() });
+  return { rawBody: delivery.body, headers: delivery.headers, method: 'POST' };
+}
+
+/**
+ * What every inbox must do, through the public API a user has: a receiver with the inbox, and
+ * `createInboxWorker`. Each test gets its own queue from `setup`.
+ */
+export function describeInboxContract(name: string, setup: () => Promise<InboxUnderTest>): void {
+  describe(`${name} passes the inbox contract`, () => {
+    let target: InboxUnderTest;
+    let inbox: Inbox;
+    let webhooks: WebhookReceiver;
+    let calls: Call[];
+    let behaviour: (ctx: WebhookContext) => unknown;
+    const workers: InboxWorker[] = [];
+
+    function record(event: { event: string }, ctx: WebhookContext): unknown {
+      calls.push({
+        event: event.event,
+        attempt: ctx.attempt,
+        deliveryId: ctx.deliveryId,
+        enqueuedAt: ctx.enqueuedAt,
+        at: Date.now(),
+      });
+      return behaviour(ctx);
+    }
+
+    async function startWorker(
+      receiver: object = webhooks,
+      retry: { attempts?: number; baseMs?: number; maxMs?: number } = { attempts: 3, baseMs: 100, maxMs: 400 },
+      stopTimeoutMs = 5_000,
+    ): Promise<InboxWorker> {
+      const worker = createInboxWorker(receiver, { concurrency: 4, retry, stopTimeoutMs });
+      workers.push(worker);
+      await worker.start();
+      return worker;
+    }
+
+    beforeEach(async () => {
+      target = await setup();
+      inbox = target.inbox;
+      calls = [];
+      behaviour = () => {};
+      webhooks = createWebhookReceiver({ secret: SECRET, inbox, logger: { warn() {}, error() {} } });
+      webhooks.onAny(record);
+    });
+
+    afterEach(async () => {
+      await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+      await target.cleanup();
+    });
+
+    it('stores a delivery, answers queued once stored, then runs its handlers in the worker with attempt, deliveryId and enqueuedAt', async () => {
+      const delivery = signed('score.changed', sampleData('score.changed'));
+      const result = await webhooks.receive(delivery);
+      expect(result.body).toEqual({ ok: true, queued: true });
+      expect(calls).toEqual([]);
+      expect((await inbox.stats()).waiting).toBe(1);
+
+      let seen: { data: unknown; rawBody: string } | undefined;
+      webhooks.on('score.changed', (event, ctx) => {
+        seen = { data: event.data, rawBody: Buffer.from(ctx.rawBody).toString('utf8') };
+      });
+      await startWorker();
+      await waitFor(async () => (await inbox.stats()).completed === 1, 10_000, 'completion');
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ event: 'score.changed', attempt: 1, deliveryId: result.meta.idempotencyKey });
+      expect(calls[0]?.enqueuedAt).toBeInstanceOf(Date);
+      expect(seen?.rawBody).toBe(delivery.rawBody);
+      expect(seen?.data).toEqual(sampleData('score.changed'));
+    });
+
+    it('answers duplicate for a re-send, sequential or concurrent, and processes it once', async () => {
+      const first = signed('escrow.funded', { escrowId: 'e_seq' });
+      expect((await webhooks.receive(first)).body).toEqual({ ok: true, queued: true });
+      expect((await webhooks.receive(first)).body).toEqual({ ok: true, duplicate: true });
+
+      const second = signed('escrow.funded', { escrowId: 'e_concurrent' });
+      const answers = await Promise.all(Array.from({ length: 8 }, () => webhooks.receive(second)));
+      const bodies = answers.map((answer) => JSON.stringify(answer.body)).sort();
+      expect(bodies.filter((body) => body.includes('queued'))).toHaveLength(1);
+      expect(bodies.filter((body) => body.includes('duplicate'))).toHaveLength(7);
+
+      await startWorker();
+      await waitFor(async () => (await inbox.stats()).completed === 2, 10_000, 'two completions');
+      await sleep(200);
+      expect(calls).toHaveLength(2);
+    });
+
+    it('retries a failing delivery with backoff, then succeeds', async () => {
+      behaviour = (ctx) => {
+        if (ctx.attempt < 3) throw new Error(`transient failure on attempt ${ctx.attempt}`);
+      };
+      await webhooks.receive(signed('eval.failed', { n: 1 }));
+      await startWorker(webhooks, { attempts: 4, baseMs: 200, maxMs: 1000 });
+      await waitFor(async () => (await inbox.stats()).completed === 1, 15_000, 'completion after retries');
+      expect(calls.map((call) => call.attempt)).toEqual([1, 2, 3]);
+      // Equal jitter: the wait before try n+1 is at least half of baseMs * 2^(n-1).
+      expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(100 - 5);
+      expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(200 - 5);
+      const [entry] = await inbox.list({ state: 'completed' });
+      expect(entry?.deliveryId).toBe(calls[0]?.deliveryId);
+    });
+
+    it('dead-letters after the last attempt, keeping the last error: code, message and a trimmed stack', async () => {
+      behaviour = (ctx) => {
+        throw Object.assign(new Error(`downstream refused attempt ${ctx.attempt}`), { code: 'E_DOWNSTREAM' });
+      };
+      await webhooks.receive(signed('pact.violated', { pactId: 'p_dead' }));
+      await startWorker(webhooks, { attempts: 2, baseMs: 50, maxMs: 100 });
+      await waitFor(async () => (await inbox.stats()).dead === 1, 15_000, 'a dead letter');
+      expect(calls.map((call) => call.attempt)).toEqual([1, 2]);
+      const [dead] = await inbox.list({ state: 'dead' });
+      expect(dead).toMatchObject({ event: 'pact.violated', state: 'dead', attempts: 2 });
+      expect(dead?.lastError).toMatchObject({ code: 'E_DOWNSTREAM', message: 'downstream refused attempt 2' });
+      expect(dead?.lastError?.stack?.split('\n').length).toBeLessThanOrEqual(10);
+      expect(await inbox.get(dead!.id)).toMatchObject({ id: dead!.id, state: 'dead' });
+      await sleep(300);
+      expect(calls).toHaveLength(2);
+    });
+
+    it('replays a completed delivery as a new attempt with the same delivery id', async () => {
+      await webhooks.receive(signed('deal.accepted', { dealId: 'd_replay' }));
+      await startWorker();
+      await waitFor(async () => (await inbox.stats()).completed === 1, 10_000, 'completion');
+      const [done] = await inbox.list({ state: 'completed' });
+      const replayId = await inbox.replay(done!.id);
+      expect(replayId).toBeTypeOf('string');
+      expect(replayId).not.toBe(done!.id);
+      await waitFor(() => calls.length === 2, 10_000, 'the replay to run');
+      expect(calls[1]?.deliveryId).toBe(calls[0]?.deliveryId);
+      expect(await inbox.replay('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    });
+
+    it('redrives dead letters (filtered by event) back to waiting with a fresh budget', async () => {
+      let down = true;
+      behaviour = () => {
+        if (down) throw new Error('still down');
+      };
+      await webhooks.receive(signed('escrow.released', { escrowId: 'e_1' }));
+      await webhooks.receive(signed('swarm.halted', { swarmId: 's_1' }));
+      await startWorker(webhooks, { attempts: 1, baseMs: 50, maxMs: 50 });
+      await waitFor(async () => (await inbox.stats()).dead === 2, 15_000, 'two dead letters');
+      down = false;
+      expect(await inbox.redrive({ event: 'swarm.halted' })).toBe(1);
+      await waitFor(async () => (await inbox.stats()).completed === 1, 10_000, 'the redriven delivery');
+      expect(calls.filter((call) => call.event === 'swarm.halted').map((call) => call.attempt)).toEqual([1, 1]);
+      expect(await inbox.redrive()).toBe(1);
+      await waitFor(async () => (await inbox.stats()).completed === 2, 10_000, 'both redriven');
+      expect((await inbox.stats()).dead).toBe(0);
+    });
+
+    it('stop() takes nothing new and waits for the deliveries in hand', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let finished = 0;
+      behaviour = async () => {
+        await held;
+        finished++;
+      };
+      await webhooks.receive(signed('eval.completed', sampleData('eval.completed')));
+      const worker = await startWorker();
+      await waitFor(() => calls.length === 1, 10_000, 'the handler to start');
+      const stopping = worker.stop();
+      await sleep(100);
+      expect(finished).toBe(0);
+      release();
+      await stopping;
+      expect(finished).toBe(1);
+      await waitFor(async () => (await inbox.stats()).completed === 1, 5_000, 'the held delivery to complete');
+      await webhooks.receive(signed('eval.failed', { after: 'stop' }));
+      await sleep(500);
+      expect(calls).toHaveLength(1);
+      expect((await inbox.stats()).waiting).toBe(1);
+    });
+
+    it('dead-letters at once, with the issues, a delivery whose data no longer validates against the current schemas', async () => {
+      await webhooks.receive(signed('pact.violated', { reason: 'no pactId' }));
+      // The worker's deployment has a stricter schema than the web process had.
+      const strict = createWebhookReceiver({
+        secret: SECRET,
+        inbox,
+        schemas: { 'pact.violated': z.looseObject({ pactId: z.string() }) },
+        logger: { warn() {}, error() {} },
+      });
+      strict.onAny(record);
+      await startWorker(strict, { attempts: 5, baseMs: 50, maxMs: 50 });
+      await waitFor(async () => (await inbox.stats()).dead === 1, 10_000, 'a dead letter');
+      const [dead] = await inbox.list({ state: 'dead', event: 'pact.violated' });
+      expect(dead?.attempts).toBe(1);
+      expect(dead?.lastError?.code).toBe('INVALID_EVENT_DATA');
+      expect(dead?.lastError?.issues?.[0]?.path).toBe('pactId');
+      expect(calls).toEqual([]);
+    });
+  });
+}
