@@ -44,7 +44,8 @@ describe('answers', () => {
 
   it('an acknowledgement marks duplicates, and steps tell answers from values', () => {
     expect(acknowledged({}).body).toEqual({ ok: true });
-    expect(acknowledged({}, true).body).toEqual({ ok: true, duplicate: true });
+    expect(acknowledged({}, 'duplicate').body).toEqual({ ok: true, duplicate: true });
+    expect(acknowledged({}, 'queued').body).toEqual({ ok: true, queued: true });
     expect(isAnswer(acknowledged({}))).toBe(true);
     expect(isAnswer(refusal('INVALID_JSON'))).toBe(true);
     expect(isAnswer({ status: 200, headers: {}, body: { ok: true }, meta: {} })).toBe(false);
