@@ -4,6 +4,7 @@ import { WebhookError } from './errors.js';
 import type { WebhookContext, WebhookEvent } from './event-types.js';
 import type { Claim, MaybePromise } from './idempotency.js';
 import { describeError, log } from './logger.js';
+import type { StoringObservation } from './observer.js';
 import type { ErrorInfo } from './receiver-options.js';
 import { acknowledged, type ResultMeta, refusal, type WebhookResult } from './result.js';
 import { callStore } from './store-call.js';
@@ -24,6 +25,8 @@ export interface Delivery {
   /** Builds the handlers' `ctx` once the idempotency key is known. */
   context(idempotencyKey: string | undefined): WebhookContext;
   meta: ResultMeta;
+  /** With observers and an inbox: tells them the delivery is about to be stored. */
+  storing?: ((delivery: StoringObservation) => void) | undefined;
 }
 
 /**

@@ -33,7 +33,7 @@ export const ERRORS = {
   INVALID_EVENT_DATA: { status: 422, message: 'Event data does not match the schema for this event' },
   UNKNOWN_EVENT: { status: 400, message: 'Unknown event type' },
   DELIVERY_IN_PROGRESS: { status: 409, message: 'Another attempt is processing this delivery; retry later' },
-  HANDLER_FAILED: { status: 500, message: 'Webhook handler failed; the delivery was not acknowledged' },
+  HANDLER_FAILED: { status: 500, message: 'A webhook handler failed; the delivery is not done' },
   IDEMPOTENCY_STORE_UNAVAILABLE: {
     status: 503,
     message: 'Idempotency store unavailable; retry later',

@@ -39,7 +39,14 @@ export type {
 export { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from './inbox/worker.js';
 export type { WebhookLogger } from './logger.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export type { AnsweredObservation, ReceivedObservation, WebhookObserver } from './observer.js';
+export type {
+  AnsweredObservation,
+  AttemptObservation,
+  AttemptResultObservation,
+  ReceivedObservation,
+  StoringObservation,
+  WebhookObserver,
+} from './observer.js';
 export { createWebhookReceiver, observe, type ReceiveInput, type WebhookReceiver } from './receiver.js';
 export type {
   ErrorInfo,

@@ -68,6 +68,75 @@ export interface AnsweredObservation {
 export interface WebhookObserver {
   received?(start: ReceivedObservation): unknown;
   answered?(answer: AnsweredObservation, fromReceived: unknown): void;
+  /**
+   * With an inbox: a verified delivery is about to be stored. `trace` is stored with it and handed
+   * to the worker's `attemptStarted`: write a trace context into it (the receiving span's) to make
+   * one trace of a delivery from HTTP to its last attempt.
+   */
+  storing?(delivery: StoringObservation, fromReceived: unknown): void;
+  /** With an inbox: a worker starts an attempt. What it returns comes back in `attemptFinished`. */
+  attemptStarted?(attempt: AttemptObservation): unknown;
+  /** With an inbox: how an attempt ended: succeeded, failed and retrying at a time, or dead-lettered. */
+  attemptFinished?(result: AttemptResultObservation, fromStarted: unknown): void;
+}
+
+/**
+ * A delivery about to be stored in an inbox.
+ *
+ * @example
+ * ```ts
+ * const storing: StoringObservation = { deliveryId: 'a1b2…:3f9a…', event: 'score.changed', engine: 'pg-boss', trace: {} };
+ * ```
+ */
+export interface StoringObservation {
+  deliveryId: string;
+  event: string;
+  /** The inbox engine's name (`memory`, `pg-boss`, `bullmq`). */
+  engine: string;
+  /** Stored with the delivery: observers may add trace-context fields (`traceparent`, `tracestate`). */
+  trace: Record<string, string>;
+}
+
+/**
+ * An attempt a worker starts.
+ *
+ * @example
+ * ```ts
+ * const attempt: AttemptObservation = { deliveryId: 'a1b2…:3f9a…', event: 'score.changed', engine: 'bullmq',
+ *   attempt: 2, enqueuedAt: new Date(), trace: { traceparent: '00-…-01' } };
+ * ```
+ */
+export interface AttemptObservation {
+  deliveryId: string;
+  event: string;
+  engine: string;
+  /** 1 on the first try. */
+  attempt: number;
+  enqueuedAt: Date;
+  /** What was stored with the delivery (see `storing`). */
+  trace: Readonly<Record<string, string>>;
+}
+
+/**
+ * How an attempt ended.
+ *
+ * @example
+ * ```ts
+ * const ended: AttemptResultObservation = { deliveryId: 'k', event: 'eval.failed', engine: 'memory', attempt: 1,
+ *   outcome: 'retrying', retryAt: new Date(Date.now() + 1000), error: { code: 'HANDLER_FAILED', message: 'db down' }, durationMs: 3.2 };
+ * ```
+ */
+export interface AttemptResultObservation {
+  deliveryId: string;
+  event: string;
+  engine: string;
+  attempt: number;
+  outcome: 'succeeded' | 'retrying' | 'dead-lettered';
+  /** When the engine will try again, for `retrying`. */
+  retryAt?: Date;
+  /** The failure's code and message (never a body), for `retrying` and `dead-lettered`. */
+  error?: { code: string; message: string };
+  durationMs: number;
 }
 
 /** A receiver's observers, each called safely. */
@@ -99,6 +168,22 @@ export class ObserverList {
   answered(answer: AnsweredObservation, fromReceived: unknown[]): void {
     this.#observers.forEach((observer, index) => {
       this.#call(observer, () => observer.answered?.(answer, fromReceived[index]));
+    });
+  }
+
+  storing(delivery: StoringObservation, fromReceived: unknown[]): void {
+    this.#observers.forEach((observer, index) => {
+      this.#call(observer, () => observer.storing?.(delivery, fromReceived[index]));
+    });
+  }
+
+  attemptStarted(attempt: AttemptObservation): unknown[] {
+    return this.#observers.map((observer) => this.#call(observer, () => observer.attemptStarted?.(attempt)));
+  }
+
+  attemptFinished(result: AttemptResultObservation, fromStarted: unknown[]): void {
+    this.#observers.forEach((observer, index) => {
+      this.#call(observer, () => observer.attemptFinished?.(result, fromStarted[index]));
     });
   }
 

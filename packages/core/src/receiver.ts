@@ -22,7 +22,13 @@ import { getSingleHeader, type HeadersInput } from './headers.js';
 import { createBacklogGate, enqueueDelivery } from './inbox/enqueue.js';
 import { registerReceiver } from './inbox/internals.js';
 import { log } from './logger.js';
-import { type AnsweredObservation, ObserverList, observation, type WebhookObserver } from './observer.js';
+import {
+  type AnsweredObservation,
+  ObserverList,
+  observation,
+  type StoringObservation,
+  type WebhookObserver,
+} from './observer.js';
 import type { WebhookReceiverOptions } from './receiver-options.js';
 import { refusalLogger } from './refusal-log.js';
 import { isAnswer, refusal, type WebhookResult } from './result.js';
@@ -132,7 +138,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
   };
   Object.defineProperty(receiver, EXCHANGE, { value: exchange });
   Object.defineProperty(receiver, OBSERVERS, { value: observers });
-  registerReceiver(receiver, { config, router });
+  registerReceiver(receiver, { config, router, observers });
   return receiver;
 }
 
@@ -221,6 +227,7 @@ function createExchange(
       now,
       meta,
       context: (idempotencyKey) => createContext(exchange, { bytes: rawBody, idempotencyKey, secretIndex: index, now }),
+      storing: clock?.storing,
     };
     return config.inbox && backlog
       ? enqueueDelivery(config, config.inbox, backlog, delivery, headers)
@@ -235,8 +242,13 @@ function createExchange(
 
   /** With observers: tell them the exchange started and how it was answered, with its durations. */
   async function observed(exchange: Exchange): Promise<WebhookResult> {
-    const clock: Clock = { start: performance.now(), read: Number.NaN, verified: Number.NaN };
     const fromReceived = observers.received({ method: exchange.method, headers: exchange.headers });
+    const clock: Clock = {
+      start: performance.now(),
+      read: Number.NaN,
+      verified: Number.NaN,
+      storing: (delivery) => observers.storing(delivery, fromReceived),
+    };
     const result = await run(exchange, clock).catch(internalError);
     observers.answered(observation(result, durations(clock, performance.now())), fromReceived);
     return result;
@@ -251,6 +263,7 @@ interface Clock {
   start: number;
   read: number;
   verified: number;
+  storing: (delivery: StoringObservation) => void;
 }
 
 /** Each stage's share; a stage never reached counts as zero, and the rest goes to the last one reached. */

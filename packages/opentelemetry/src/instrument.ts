@@ -1,16 +1,19 @@
-import { type AnsweredObservation, observe, type WebhookReceiver } from '@armalo-webhooks/core';
+import { type AnsweredObservation, type Inbox, observe, type WebhookReceiver } from '@armalo-webhooks/core';
 import {
   type Attributes,
   context,
+  type Link,
   type MeterProvider,
   metrics,
+  propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { ATTRIBUTES, METRICS, RECEIVE_SPAN } from './names.js';
+import { ATTRIBUTES, METRICS, PROCESS_SPAN, RECEIVE_SPAN } from './names.js';
 
 const SCOPE = '@armalo-webhooks/opentelemetry';
 
@@ -27,13 +30,17 @@ export interface InstrumentOptions {
   tracerProvider?: TracerProvider;
   /** Default: the global meter provider (`metrics.getMeterProvider()`). */
   meterProvider?: MeterProvider;
+  /** The receiver's inbox, for the backlog and dead-letter gauges (read with `inbox.stats()` at each collection). */
+  inbox?: Pick<Inbox, 'stats'>;
 }
 
 /**
  * Traces and measures every exchange of a receiver, whatever adapter mounts it: one span per
  * delivery (a child of the host's HTTP server span when HTTP instrumentation made one), with the
  * event, the code, duplicate, queued and the matched secret index as attributes, error status on a
- * 5xx; and the metrics in {@link METRICS}. Returns the function that stops it. With no SDK
+ * 5xx; and the metrics in {@link METRICS}. With an inbox, the receiving span's context is stored
+ * with the delivery and each worker attempt gets a span in the same trace, following the messaging
+ * conventions and linked to the receiving span. Returns the function that stops it. With no SDK
  * registered, the OpenTelemetry API is a no-op and so is this.
  *
  * @example
@@ -55,8 +62,14 @@ export function instrument(
     description: 'From the start of an exchange to its answer',
     unit: 's',
   });
+  const attempts = meter.createCounter(METRICS.attempts, { description: 'Worker attempts, by outcome and event' });
+  const processDuration = meter.createHistogram(METRICS.processDuration, {
+    description: 'One worker attempt, by outcome',
+    unit: 's',
+  });
+  const stopGauges = options.inbox ? inboxGauges(meter, options.inbox) : () => {};
 
-  return observe(receiver, {
+  const stopObserving = observe(receiver, {
     // Runs in the host's async context, so an active HTTP server span becomes the parent.
     received: () => tracer.startSpan(RECEIVE_SPAN, { kind: SpanKind.INTERNAL }, context.active()),
     answered(answer, span) {
@@ -75,7 +88,60 @@ export function instrument(
       duration.record(answer.durations.totalMs / 1000, code);
       if (answer.status >= 400 && answer.status < 500) refusals.add(1, code);
     },
+    // Stored with the delivery, so that the worker's attempts join this trace.
+    storing(delivery, span) {
+      propagation.inject(trace.setSpan(context.active(), span as Span), delivery.trace);
+    },
+    attemptStarted(attempt) {
+      const parent = propagation.extract(ROOT_CONTEXT, attempt.trace);
+      const receiving = trace.getSpanContext(parent);
+      const links: Link[] = receiving ? [{ context: receiving }] : [];
+      return tracer.startSpan(
+        PROCESS_SPAN,
+        {
+          kind: SpanKind.CONSUMER,
+          links,
+          attributes: {
+            [ATTRIBUTES.messagingOperation]: 'process',
+            [ATTRIBUTES.messagingSystem]: attempt.engine,
+            [ATTRIBUTES.messagingMessageId]: attempt.deliveryId,
+            [ATTRIBUTES.event]: attempt.event,
+            [ATTRIBUTES.attempt]: attempt.attempt,
+          },
+        },
+        parent,
+      );
+    },
+    attemptFinished(result, span) {
+      (span as Span).setAttribute(ATTRIBUTES.outcome, result.outcome);
+      if (result.error) {
+        (span as Span).setAttribute(ATTRIBUTES.code, result.error.code);
+        (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
+      }
+      (span as Span).end();
+      attempts.add(1, { [ATTRIBUTES.outcome]: result.outcome, [ATTRIBUTES.event]: result.event });
+      processDuration.record(result.durationMs / 1000, { [ATTRIBUTES.outcome]: result.outcome });
+    },
   });
+  return () => {
+    stopObserving();
+    stopGauges();
+  };
+}
+
+/** Backlog and dead-letter gauges, read from the inbox at each collection. */
+function inboxGauges(meter: ReturnType<MeterProvider['getMeter']>, inbox: Pick<Inbox, 'stats'>): () => void {
+  const backlog = meter.createObservableGauge(METRICS.backlog, {
+    description: 'Deliveries waiting in the inbox, retries included',
+  });
+  const dead = meter.createObservableGauge(METRICS.dead, { description: 'Dead-lettered deliveries' });
+  const callback = async (result: { observe(gauge: typeof backlog, value: number): void }) => {
+    const stats = await inbox.stats();
+    result.observe(backlog, stats.waiting + stats.delayed);
+    result.observe(dead, stats.dead);
+  };
+  meter.addBatchObservableCallback(callback, [backlog, dead]);
+  return () => meter.removeBatchObservableCallback(callback, [backlog, dead]);
 }
 
 function attributesOf(answer: AnsweredObservation): Attributes {

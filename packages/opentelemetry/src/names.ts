@@ -21,6 +21,14 @@ export const ATTRIBUTES = {
   /** Set when the client went away before its body arrived. */
   aborted: 'armalo.webhook.aborted',
   statusCode: 'http.response.status_code',
+  /** Worker attempts: 1 on the first try. */
+  attempt: 'armalo.webhook.attempt',
+  /** How an attempt ended: `succeeded`, `retrying` or `dead-lettered`. */
+  outcome: 'armalo.webhook.outcome',
+  /** Messaging conventions on the worker's span. */
+  messagingOperation: 'messaging.operation.type',
+  messagingSystem: 'messaging.system',
+  messagingMessageId: 'messaging.message.id',
 } as const;
 
 /**
@@ -41,7 +49,18 @@ export const METRICS = {
   refusals: 'armalo.webhook.refusals',
   /** Histogram, seconds: from the start of an exchange to its answer. */
   receiveDuration: 'armalo.webhook.receive.duration',
+  /** Counter: worker attempts, by `armalo.webhook.outcome` and event. */
+  attempts: 'armalo.webhook.attempts',
+  /** Histogram, seconds: one worker attempt, by outcome. */
+  processDuration: 'armalo.webhook.process.duration',
+  /** Gauge: deliveries waiting in the inbox, retries included (with the `inbox` option). */
+  backlog: 'armalo.webhook.inbox.backlog',
+  /** Gauge: dead-lettered deliveries waiting for an operator (with the `inbox` option). */
+  dead: 'armalo.webhook.inbox.dead',
 } as const;
 
 /** The span of one delivery's exchange. */
 export const RECEIVE_SPAN = 'armalo.webhook receive';
+
+/** The span of one worker attempt at a delivery stored in an inbox. */
+export const PROCESS_SPAN = 'armalo.webhook process';

@@ -8,6 +8,7 @@ import { callStore } from '../store-call.js';
 import type { StoredDelivery } from './types.js';
 
 const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
+const STORED_HEADERS = ['x-armalo-signature', 'content-type'] as const;
 
 /**
  * Steps 6 and 7 with an inbox: store the delivery under its key, and answer only once the engine
@@ -34,6 +35,11 @@ export async function enqueueDelivery(
     const value = getSingleHeader(headers, name);
     if (value !== undefined) trace[name] = value;
   }
+  const kept: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    const value = getSingleHeader(headers, name);
+    if (value !== undefined) kept[name] = value;
+  }
   const stored: StoredDelivery = {
     deliveryId: key,
     event: delivery.event.event,
@@ -41,7 +47,9 @@ export async function enqueueDelivery(
     receivedAt: delivery.now,
     secretIndex: delivery.secretIndex,
     trace,
+    headers: kept,
   };
+  delivery.storing?.({ deliveryId: key, event: stored.event, engine: inbox.engine.kind, trace });
   let answer: unknown;
   try {
     answer = await callStore(

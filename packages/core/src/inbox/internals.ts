@@ -1,10 +1,12 @@
 import type { ReceiverConfig } from '../config.js';
+import type { ObserverList } from '../observer.js';
 import type { Router } from '../router.js';
 
 /** What core's worker needs from a receiver, kept off its public interface. */
 export interface ReceiverInternals {
   config: ReceiverConfig;
   router: Router;
+  observers: ObserverList;
 }
 
 // A module-level WeakMap rather than a property: nothing a user holds can reach or forge it.

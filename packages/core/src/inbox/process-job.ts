@@ -2,6 +2,7 @@ import { base64ToBytes } from '../bytes.js';
 import { report, runEach } from '../dispatch.js';
 import { WebhookError } from '../errors.js';
 import type { WebhookContext, WebhookEvent } from '../event-types.js';
+import type { AttemptResultObservation } from '../observer.js';
 import { type ErrorBody, isAnswer, type ResultMeta } from '../result.js';
 import { parseDelivery, validateEvent } from '../steps.js';
 import { backoffMs, type RetryConfig } from './backoff.js';
@@ -16,7 +17,33 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
  * schemas, run the same handlers the inline mode runs, and decide what the engine does next:
  * complete, retry after a backoff, or dead-letter. Never throws.
  */
-export function createJobProcessor({ config, router }: ReceiverInternals, retry: RetryConfig): ProcessJob {
+/**
+ * The worker's processor, with observers told each attempt's start and end (see `attemptStarted` and
+ * `attemptFinished` on `WebhookObserver`). Without observers, nothing is timed.
+ */
+export function createJobProcessor(internals: ReceiverInternals, retry: RetryConfig, engine: string): ProcessJob {
+  const process = createAttempt(internals, retry);
+  const { observers } = internals;
+  return async (job) => {
+    if (observers.size === 0) return process(job);
+    const { delivery, attempt } = job;
+    const facts = { deliveryId: delivery.deliveryId, event: delivery.event, engine, attempt };
+    const started = performance.now();
+    const fromStarted = observers.attemptStarted({ ...facts, enqueuedAt: job.enqueuedAt, trace: delivery.trace });
+    const outcome = await process(job);
+    const result: AttemptResultObservation = {
+      ...facts,
+      outcome: outcome.status === 'completed' ? 'succeeded' : outcome.status === 'retry' ? 'retrying' : 'dead-lettered',
+      durationMs: performance.now() - started,
+    };
+    if (outcome.status === 'retry') result.retryAt = new Date(Date.now() + outcome.delayMs);
+    if (outcome.status !== 'completed') result.error = { code: outcome.error.code, message: outcome.error.message };
+    observers.attemptFinished(result, fromStarted);
+    return outcome;
+  };
+}
+
+function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig): ProcessJob {
   return async (job: InboxJob): Promise<InboxOutcome> => {
     const { delivery, attempt } = job;
     const info = { event: delivery.event, idempotencyKey: delivery.deliveryId };
@@ -43,8 +70,8 @@ export function createJobProcessor({ config, router }: ReceiverInternals, retry:
         idempotencyKey: delivery.deliveryId,
         secretIndex: delivery.secretIndex,
         receivedAt: new Date(delivery.receivedAt),
-        headers: NO_HEADERS,
-        header: () => undefined,
+        headers: delivery.headers ?? NO_HEADERS,
+        header: (name: string) => (delivery.headers ?? NO_HEADERS)[name.toLowerCase()],
         rawBody: bytes,
         attempt,
         deliveryId: delivery.deliveryId,

@@ -24,6 +24,12 @@ export interface StoredDelivery {
   secretIndex: number;
   /** W3C trace context of the request (`traceparent`, `tracestate`), so processing can join the trace. */
   trace: Record<string, string>;
+  /**
+   * The request headers that describe the stored bytes: `x-armalo-signature` (checked before storing,
+   * kept so a stored delivery can be verified again) and `content-type`. Handlers see them as
+   * `ctx.headers` in the worker.
+   */
+  headers?: Record<string, string>;
 }
 
 /**

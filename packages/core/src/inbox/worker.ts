@@ -71,7 +71,7 @@ export function createInboxWorker(receiver: object, options: InboxWorkerOptions 
   };
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? 4));
   const stopTimeoutMs = timerMs('stopTimeoutMs', options.stopTimeoutMs ?? 30_000);
-  const process = createJobProcessor(internals, retry);
+  const process = createJobProcessor(internals, retry, inbox.engine.kind);
   const { logger } = internals.config;
   let consumer: Promise<InboxConsumer> | undefined;
 
