@@ -36,7 +36,10 @@ export interface Delivery {
  */
 export async function dispatch(config: ReceiverConfig, delivery: Delivery): Promise<WebhookResult> {
   const idempotency = config.idempotency;
-  if (idempotency === undefined) return finish(config, delivery, await runHandlers(delivery, undefined));
+  if (idempotency === undefined) {
+    const failure = runHandlers(delivery, undefined);
+    return finish(config, delivery, failure instanceof Promise ? await failure : failure);
+  }
 
   let key = deliveryKey(config.keying, delivery);
   if (key instanceof Promise) key = await key;
@@ -65,7 +68,8 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
     return refusal('DELIVERY_IN_PROGRESS', { meta: delivery.meta, headers: { 'retry-after': retryAfter } });
   }
 
-  const failure = await runHandlers(delivery, key);
+  let failure = runHandlers(delivery, key);
+  if (failure instanceof Promise) failure = await failure;
   const { token } = claim;
   // Settle failures are reported, never turned into another answer: the handlers have run.
   try {
@@ -139,23 +143,58 @@ function retention(config: ReceiverConfig, delivery: Delivery): number {
 }
 
 /** Runs the handlers in registration order; the first failure stops the run. Returns it, if any. */
-async function runHandlers(delivery: Delivery, key: string | undefined): Promise<unknown> {
+function runHandlers(delivery: Delivery, key: string | undefined): MaybePromise<unknown> {
   return runEach(delivery.handlers, delivery.event, delivery.context(key));
 }
 
-/** Runs handlers in order, inline or in the inbox worker; returns the first failure, if any. */
-export async function runEach(
+/**
+ * Runs handlers in order, inline or in the inbox worker; returns the first failure, if any. Handlers
+ * that return a plain value are not awaited, like the other synchronous steps: the run only turns
+ * asynchronous at the first handler that returns a promise.
+ */
+export function runEach(
   handlers: readonly AnyHandler[],
+  event: WebhookEvent,
+  ctx: WebhookContext,
+): MaybePromise<unknown> {
+  for (let index = 0; index < handlers.length; index++) {
+    let returned: unknown;
+    try {
+      returned = (handlers[index] as AnyHandler)(event, ctx);
+    } catch (error) {
+      return failureOf(error);
+    }
+    if (isThenable(returned)) return finishAsync(returned, handlers.slice(index + 1), event, ctx);
+  }
+  return undefined;
+}
+
+async function finishAsync(
+  pending: PromiseLike<unknown>,
+  rest: readonly AnyHandler[],
   event: WebhookEvent,
   ctx: WebhookContext,
 ): Promise<unknown> {
   try {
-    for (const handler of handlers) await handler(event, ctx);
+    await pending;
+    for (const handler of rest) await handler(event, ctx);
     return undefined;
   } catch (error) {
-    // A handler that throws `undefined` still failed.
-    return error ?? new Error('handler threw undefined');
+    return failureOf(error);
   }
+}
+
+/** A handler that throws `undefined` still failed. */
+function failureOf(error: unknown): unknown {
+  return error ?? new Error('handler threw undefined');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function finish(config: ReceiverConfig, delivery: Delivery, failure: unknown): MaybePromise<WebhookResult> {

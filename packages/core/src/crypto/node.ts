@@ -23,7 +23,7 @@ function prepareKeys(secrets: readonly string[]): KeyObject[] {
 function matchSignature(keys: KeyObject[], body: Uint8Array, signature: string): number {
   // The caller has checked `signature` is exactly 64 hex digits, so this is always 32 bytes and
   // timingSafeEqual never throws on a length mismatch.
-  const expected = Buffer.from(signature, 'hex');
+  const expected = decodeSignature(signature);
   let matched = -1;
   for (let i = 0; i < keys.length; i++) {
     const digest = createHmac('sha256', keys[i] as KeyObject)
@@ -33,6 +33,36 @@ function matchSignature(keys: KeyObject[], body: Uint8Array, signature: string):
     if (timingSafeEqual(digest, expected) && matched === -1) matched = i;
   }
   return matched;
+}
+
+// Hex digit values by character code, -1 for anything else.
+const HEX_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUES['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUES['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+// Reused by every call: matchSignature is synchronous, so it is never shared by two at once.
+const expectedScratch = Buffer.alloc(32);
+
+/**
+ * The 32 bytes of a 64-hex-digit signature, decoded into a reused buffer instead of a new Buffer
+ * per call (bench: verify 300 B, 1.13x the floor without it, 1.08x with it). Anything that is not
+ * 64 hex digits goes to Buffer.from, whatever it makes of it.
+ */
+function decodeSignature(signature: string): Buffer {
+  if (signature.length !== 64) return Buffer.from(signature, 'hex');
+  let invalid = 0;
+  for (let i = 0; i < 32; i++) {
+    const high = hexValue(signature.charCodeAt(2 * i));
+    const low = hexValue(signature.charCodeAt(2 * i + 1));
+    invalid |= high | low; // -1 has the sign bit set
+    expectedScratch[i] = (high << 4) | low;
+  }
+  return invalid < 0 ? Buffer.from(signature, 'hex') : expectedScratch;
+}
+
+function hexValue(code: number): number {
+  return code < 128 ? (HEX_VALUES[code] as number) : -1;
 }
 
 function hmacHex(secret: string, body: Uint8Array): string {
