@@ -56,13 +56,16 @@ export function instrument(
 ): () => void {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
-  const deliveries = meter.createCounter(METRICS.deliveries, { description: 'Deliveries answered, by code and event' });
-  const refusals = meter.createCounter(METRICS.refusals, { description: 'Deliveries refused (4xx), by code' });
+  // Counted here and handed to the SDK at each collection: an SDK counter hashes its attribute set
+  // on every add, which cost more than the rest of a small delivery (bench: receive 300 B with
+  // instrumentation on).
+  const deliveries = createCount(meter, METRICS.deliveries, 'Deliveries answered, by code, event and secret index');
+  const refusals = createCount(meter, METRICS.refusals, 'Deliveries refused (4xx), by code');
   const duration = meter.createHistogram(METRICS.receiveDuration, {
     description: 'From the start of an exchange to its answer',
     unit: 's',
   });
-  const attempts = meter.createCounter(METRICS.attempts, { description: 'Worker attempts, by outcome and event' });
+  const attempts = createCount(meter, METRICS.attempts, 'Worker attempts, by outcome and event');
   const processDuration = meter.createHistogram(METRICS.processDuration, {
     description: 'One worker attempt, by outcome',
     unit: 's',
@@ -78,15 +81,17 @@ export function instrument(
       if (answer.status >= 500) (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: answer.code ?? '' });
       (span as Span).end();
 
-      // One counter carries code, event and secret index: each metric call costs the SDK an
-      // attribute-set lookup, so a delivery makes two (three when refused).
-      const code = { [ATTRIBUTES.code]: answer.code ?? 'OK' };
-      const labels: Attributes = { ...code };
-      if (answer.event !== undefined) labels[ATTRIBUTES.event] = answer.event;
-      if (answer.secretIndex !== undefined) labels[ATTRIBUTES.secretIndex] = answer.secretIndex;
-      deliveries.add(1, labels);
-      duration.record(answer.durations.totalMs / 1000, code);
-      if (answer.status >= 400 && answer.status < 500) refusals.add(1, code);
+      // One count carries code, event and secret index; the histogram has no attributes, since the
+      // SDK hashes an attribute set on every record.
+      const code = answer.code ?? 'OK';
+      deliveries.add(`${code}|${answer.event}|${answer.secretIndex}`, () => {
+        const labels: Attributes = { [ATTRIBUTES.code]: code };
+        if (answer.event !== undefined) labels[ATTRIBUTES.event] = answer.event;
+        if (answer.secretIndex !== undefined) labels[ATTRIBUTES.secretIndex] = answer.secretIndex;
+        return labels;
+      });
+      duration.record(answer.durations.totalMs / 1000);
+      if (answer.status >= 400 && answer.status < 500) refusals.add(code, () => ({ [ATTRIBUTES.code]: code }));
     },
     // Stored with the delivery, so that the worker's attempts join this trace.
     storing(delivery, span) {
@@ -119,13 +124,38 @@ export function instrument(
         (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
       }
       (span as Span).end();
-      attempts.add(1, { [ATTRIBUTES.outcome]: result.outcome, [ATTRIBUTES.event]: result.event });
+      attempts.add(`${result.outcome}|${result.event}`, () => ({
+        [ATTRIBUTES.outcome]: result.outcome,
+        [ATTRIBUTES.event]: result.event,
+      }));
       processDuration.record(result.durationMs / 1000, { [ATTRIBUTES.outcome]: result.outcome });
     },
   });
   return () => {
     stopObserving();
     stopGauges();
+    for (const count of [deliveries, refusals, attempts]) count.stop();
+  };
+}
+
+/**
+ * A monotonic count per attribute set, kept in a map under a cheap string key and reported to the
+ * SDK as an observable counter (cumulative sums, the same data points an SDK counter exports).
+ */
+function createCount(meter: ReturnType<MeterProvider['getMeter']>, name: string, description: string) {
+  const counts = new Map<string, { attributes: Attributes; value: number }>();
+  const counter = meter.createObservableCounter(name, { description });
+  const callback = (result: { observe(value: number, attributes?: Attributes): void }) => {
+    for (const { value, attributes } of counts.values()) result.observe(value, attributes);
+  };
+  counter.addCallback(callback);
+  return {
+    add(key: string, attributes: () => Attributes): void {
+      const entry = counts.get(key);
+      if (entry === undefined) counts.set(key, { attributes: attributes(), value: 1 });
+      else entry.value++;
+    },
+    stop: () => counter.removeCallback(callback),
   };
 }
 
