@@ -3,6 +3,7 @@ import {
   createWebhookReceiver,
   type Inbox,
   type InboxWorker,
+  observe,
   type WebhookContext,
   type WebhookReceiver,
 } from '@armalo-webhooks/core';
@@ -170,7 +171,9 @@ export function describeInboxContract(name: string, setup: () => Promise<InboxUn
       expect(calls).toHaveLength(2);
     });
 
-    it('replays a completed delivery as a new attempt with the same delivery id', async () => {
+    it('replays a completed delivery as a new attempt with the same delivery id; observers see it as a replay', async () => {
+      const started: { attempt: number; replayOf: string | undefined }[] = [];
+      observe(webhooks, { attemptStarted: ({ attempt, replayOf }) => void started.push({ attempt, replayOf }) });
       await webhooks.receive(signed('deal.accepted', { dealId: 'd_replay' }));
       await startWorker();
       await waitFor(async () => (await inbox.stats()).completed === 1, 10_000, 'completion');
@@ -180,6 +183,10 @@ export function describeInboxContract(name: string, setup: () => Promise<InboxUn
       expect(replayId).not.toBe(done!.id);
       await waitFor(() => calls.length === 2, 10_000, 'the replay to run');
       expect(calls[1]?.deliveryId).toBe(calls[0]?.deliveryId);
+      expect(started).toEqual([
+        { attempt: 1, replayOf: undefined },
+        { attempt: 1, replayOf: done!.id },
+      ]);
       expect(await inbox.replay('00000000-0000-4000-8000-000000000000')).toBeUndefined();
     });
 

@@ -206,7 +206,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       const { token: _token, lastError: _lastError, ...delivery } = job.data;
       // A new job beside the original, which stays to keep deduplicating re-sends.
       const replayId = `${id}-r${randomUUID().replaceAll('-', '')}`;
-      await add(delivery, replayId);
+      await add({ ...delivery, replayOf: id }, replayId);
       return replayId;
     },
     async redrive(filter = {}) {

@@ -115,6 +115,8 @@ export interface AttemptObservation {
   enqueuedAt: Date;
   /** What was stored with the delivery (see `storing`). */
   trace: Readonly<Record<string, string>>;
+  /** Set when this job replays an earlier one (`inbox.replay(id)`): that job's id. */
+  replayOf?: string;
 }
 
 /**

@@ -112,6 +112,7 @@ export function instrument(
             [ATTRIBUTES.messagingMessageId]: attempt.deliveryId,
             [ATTRIBUTES.event]: attempt.event,
             [ATTRIBUTES.attempt]: attempt.attempt,
+            ...(attempt.replayOf === undefined ? {} : { [ATTRIBUTES.replayOf]: attempt.replayOf }),
           },
         },
         parent,

@@ -23,6 +23,8 @@ export const ATTRIBUTES = {
   statusCode: 'http.response.status_code',
   /** Worker attempts: 1 on the first try. */
   attempt: 'armalo.webhook.attempt',
+  /** On the attempt span of a replay: the id of the job it replays. */
+  replayOf: 'armalo.webhook.replay_of',
   /** How an attempt ended: `succeeded`, `retrying` or `dead-lettered`. */
   outcome: 'armalo.webhook.outcome',
   /** Messaging conventions on the worker's span. */

@@ -231,7 +231,8 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       const entry: InboxEntry | undefined = await this.get(id);
       if (entry === undefined) return undefined;
       // A new job (a new id, so its own processed row) carrying the same delivery id.
-      const replayed = await boss.send(queue, entry.delivery as unknown as object, sendOptions(randomUUID()));
+      const delivery = { ...entry.delivery, replayOf: id };
+      const replayed = await boss.send(queue, delivery as unknown as object, sendOptions(randomUUID()));
       return replayed ?? undefined;
     },
     async redrive(filter = {}) {

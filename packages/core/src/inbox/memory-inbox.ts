@@ -227,7 +227,7 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
     },
     async replay(id) {
       const entry = entries.get(id);
-      return entry && add(entry.delivery);
+      return entry && add({ ...entry.delivery, replayOf: id });
     },
     async redrive(filter = {}) {
       let moved = 0;

@@ -2,7 +2,7 @@ import { base64ToBytes } from '../bytes.js';
 import { report, runEach } from '../dispatch.js';
 import { WebhookError } from '../errors.js';
 import type { WebhookContext, WebhookEvent } from '../event-types.js';
-import type { AttemptResultObservation } from '../observer.js';
+import type { AttemptObservation, AttemptResultObservation } from '../observer.js';
 import { type ErrorBody, isAnswer, type ResultMeta } from '../result.js';
 import { parseDelivery, validateEvent } from '../steps.js';
 import { backoffMs, type RetryConfig } from './backoff.js';
@@ -29,7 +29,9 @@ export function createJobProcessor(internals: ReceiverInternals, retry: RetryCon
     const { delivery, attempt } = job;
     const facts = { deliveryId: delivery.deliveryId, event: delivery.event, engine, attempt };
     const started = performance.now();
-    const fromStarted = observers.attemptStarted({ ...facts, enqueuedAt: job.enqueuedAt, trace: delivery.trace });
+    const startObservation: AttemptObservation = { ...facts, enqueuedAt: job.enqueuedAt, trace: delivery.trace };
+    if (delivery.replayOf !== undefined) startObservation.replayOf = delivery.replayOf;
+    const fromStarted = observers.attemptStarted(startObservation);
     const outcome = await process(job);
     const result: AttemptResultObservation = {
       ...facts,

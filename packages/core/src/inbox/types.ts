@@ -30,6 +30,8 @@ export interface StoredDelivery {
    * `ctx.headers` in the worker.
    */
   headers?: Record<string, string>;
+  /** Set on a replay (`inbox.replay(id)`): the id of the job it replays. */
+  replayOf?: string;
 }
 
 /**
