@@ -30,6 +30,8 @@ export interface KeyConfig {
   key: IdempotencyOptions['key'];
   /** The key scope of each configured secret, by index (or one fixed scope for all). */
   scopes: (string | Promise<string>)[];
+  /** `idempotency.scope` was given: one scope for every secret. */
+  fixedScope: boolean;
 }
 
 /** Inbox settings, checked and with their defaults. */
@@ -111,7 +113,7 @@ function keyConfig(options: IdempotencyOptions, secrets: string[]): KeyConfig {
     // Web Crypto answers later: the first deliveries await the promise, later ones read the string.
     return typeof hex === 'string' ? hex.slice(0, 16) : hex.then((value) => (scopes[index] = value.slice(0, 16)));
   });
-  return { key: options.key, scopes };
+  return { key: options.key, scopes, fixedScope: options.scope !== undefined };
 }
 
 function inboxConfig(option: Inbox | InboxOptions | undefined): InboxConfig | undefined {

@@ -18,6 +18,8 @@ export interface Delivery {
   handlers: readonly AnyHandler[];
   bytes: Uint8Array;
   secretIndex: number;
+  /** Identifies the bytes under the secret that verified them (see `Verified.tag`). */
+  tag: string;
   /** The signed timestamp, in milliseconds. */
   timestampMs: number;
   /** When the receiver started on it (wall clock). */
@@ -87,10 +89,19 @@ export async function dispatch(config: ReceiverConfig, delivery: Delivery): Prom
   return finish(config, delivery, failure);
 }
 
-/** The stored key: `<scope>:<key>`, the key a SHA-256 of the body unless `idempotency.key` says otherwise. */
+/**
+ * The stored key: `<scope>:<key>`. Unless `idempotency.key` says otherwise, the key identifies the
+ * bytes: under the default scope (one per secret) the verified signature's tag, which is free;
+ * under a fixed `idempotency.scope`, shared by all secrets, a SHA-256 of the bytes, which is the
+ * same whichever secret signed them.
+ */
 export function deliveryKey(keying: KeyConfig, delivery: Delivery): MaybePromise<string | WebhookError> {
   try {
-    const key = keying.key ? keying.key(delivery.event, delivery.bytes) : backend.sha256Hex(delivery.bytes);
+    const key = keying.key
+      ? keying.key(delivery.event, delivery.bytes)
+      : keying.fixedScope
+        ? backend.sha256Hex(delivery.bytes)
+        : delivery.tag;
     const scope = keying.scopes[delivery.secretIndex] as MaybePromise<string>;
     if (typeof key === 'string' && typeof scope === 'string') return scoped(scope, key);
     return Promise.all([scope, key]).then(([s, k]) => scoped(s, k), keyFailure);

@@ -26,13 +26,24 @@ describe('receive(): idempotency', () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
-  it('the default key is the SHA-256 of the raw bytes: a re-signed re-serialization is a new delivery', async () => {
+  it('the default key identifies the raw bytes (their signature): a re-signed re-serialization is a new delivery', async () => {
     const handler = vi.fn();
     const receiver = receiverWith().onAny(handler);
     const input = delivery('eval.failed', { a: 1 });
     await receiver.receive(input);
-    await receiver.receive(rawDelivery(JSON.stringify(JSON.parse(input.rawBody), null, 1)));
+    const again = rawDelivery(JSON.stringify(JSON.parse(input.rawBody), null, 1));
+    expect((await receiver.receive(again)).meta.idempotencyKey).toBe(keyFor(again.rawBody));
     expect(handler).toHaveBeenCalledTimes(2);
+  });
+
+  it('the default key is the first 128 bits of the signature, under the scope of the secret that verified it', async () => {
+    const input = delivery('eval.failed', { b: 2 });
+    const signature = String(input.headers['x-armalo-signature']);
+    const result = await receiverWith().receive({
+      ...input,
+      headers: { ...input.headers, 'x-armalo-signature': signature.toUpperCase() },
+    });
+    expect(result.meta.idempotencyKey).toBe(`${scopeOf(SECRET)}:${signature.slice(0, 32)}`);
   });
 
   it('a custom key function decides what a duplicate is', async () => {

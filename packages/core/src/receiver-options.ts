@@ -37,7 +37,7 @@ export interface ErrorInfo {
 }
 
 /**
- * Idempotency settings. The default: an in-memory store, keys from a SHA-256 of the raw body.
+ * Idempotency settings. The default: an in-memory store, keys that identify the raw body.
  *
  * @example
  * ```ts
@@ -53,8 +53,11 @@ export interface IdempotencyOptions {
    */
   leaseMs?: number;
   /**
-   * The delivery key. Default: the lower-case hex SHA-256 of the raw body, since the contract
-   * has no delivery id and a retry resends the same bytes. The store sees it after the scope.
+   * The delivery key. Default: something that identifies the raw body, since the contract has no
+   * delivery id and a retry resends the same bytes: the first 32 lower-case hex digits of the
+   * signature that verified it (an HMAC-SHA256 of the body, already computed; half of it cannot
+   * verify anything), or with a fixed `scope` the hex SHA-256 of the body, which is the same under
+   * every secret. The store sees it after the scope.
    */
   key?: (event: WebhookEvent, rawBody: Uint8Array) => string | Promise<string>;
   /**

@@ -379,7 +379,7 @@ describe('receive(): events reach handlers unchanged', () => {
       expect(result.body, name).toEqual({ ok: true });
       expect(result.meta).toMatchObject({
         secretIndex: 1,
-        idempotencyKey: `${scopeOf(vectors.secrets[1])}:${v.sha256}`,
+        idempotencyKey: `${scopeOf(vectors.secrets[1])}:${v.hmac[1].slice(0, 32)}`,
       });
     }
     expect(handler.mock.calls[0]![0].data).toEqual({ agentId: 'agent_✓', note: 'café 🚀 日本語' });

@@ -203,9 +203,10 @@ function createExchange(
 
     const now = Date.now();
     const meta = {};
-    let secretIndex = verifySignature(config, bytes, headers, meta);
-    if (secretIndex instanceof Promise) secretIndex = await secretIndex;
-    if (isAnswer(secretIndex)) return secretIndex;
+    let verified = verifySignature(config, bytes, headers, meta);
+    if (verified instanceof Promise) verified = await verified;
+    if (isAnswer(verified)) return verified;
+    const { secretIndex } = verified;
     const envelope = parseDelivery(bytes, meta);
     if (isAnswer(envelope)) return envelope;
     const timestampMs = checkReplayWindow(config, envelope, now, meta);
@@ -217,16 +218,16 @@ function createExchange(
     if (clock) clock.verified = performance.now();
 
     const rawBody = bytes;
-    const index = secretIndex;
     const delivery: Delivery = {
       event: envelope as WebhookEvent,
       handlers: validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers,
       bytes,
       secretIndex,
+      tag: verified.tag,
       timestampMs,
       now,
       meta,
-      context: (idempotencyKey) => createContext(exchange, { bytes: rawBody, idempotencyKey, secretIndex: index, now }),
+      context: (idempotencyKey) => createContext(exchange, { bytes: rawBody, idempotencyKey, secretIndex, now }),
       storing: clock?.storing,
     };
     return config.inbox && backlog

@@ -21,20 +21,32 @@ export function verifySignature(
   bytes: Uint8Array,
   headers: HeadersInput,
   meta: ResultMeta,
-): MaybePromise<number | WebhookResult> {
+): MaybePromise<Verified | WebhookResult> {
   const header = parseSignatureHeader(getHeader(headers, SIGNATURE_HEADER));
   if (!header.ok) return refusal(header.code, { meta });
-  const matched = backend.matchSignature(config.keys as never, bytes, header.signature) as MaybePromise<number>;
+  const { signature } = header;
+  const matched = backend.matchSignature(config.keys as never, bytes, signature) as MaybePromise<number>;
   // Node's HMAC answers synchronously, Web Crypto's with a promise.
   return matched instanceof Promise
-    ? matched.then((index) => secretMatched(index, meta))
-    : secretMatched(matched, meta);
+    ? matched.then((index) => secretMatched(index, signature, meta))
+    : secretMatched(matched, signature, meta);
 }
 
-function secretMatched(secretIndex: number, meta: ResultMeta): number | WebhookResult {
+/** Which secret verified a delivery, and the tag that identifies its bytes under that secret. */
+export interface Verified {
+  secretIndex: number;
+  /**
+   * The first 32 hex digits (128 bits) of the verified signature, lower-case. Under one secret it
+   * identifies the bytes as well as a SHA-256 of them would (it is an HMAC-SHA256 of them), and it
+   * costs nothing more. Half a tag is no use to a forger: a delivery needs all 256 bits to verify.
+   */
+  tag: string;
+}
+
+function secretMatched(secretIndex: number, signature: string, meta: ResultMeta): Verified | WebhookResult {
   if (secretIndex === -1) return refusal('INVALID_SIGNATURE', { meta });
   meta.secretIndex = secretIndex;
-  return secretIndex;
+  return { secretIndex, tag: signature.slice(0, 32).toLowerCase() };
 }
 
 /** Step 3: strict UTF-8, JSON, the envelope. */

@@ -16,6 +16,6 @@ export interface CryptoBackend<Keys> {
   matchSignature(keys: Keys, body: Uint8Array, signature: string): MaybePromise<number>;
   /** Lower-case hex HMAC-SHA256 of `body` under `secret`. */
   hmacHex(secret: string, body: Uint8Array): MaybePromise<string>;
-  /** Lower-case hex SHA-256 of `body`, the default idempotency key. */
+  /** Lower-case hex SHA-256 of `body`: the idempotency key under a fixed `idempotency.scope`. */
   sha256Hex(body: Uint8Array): MaybePromise<string>;
 }
