@@ -95,6 +95,7 @@ async function select(id) {
 
 function showDetail(d) {
   $('detail').hidden = false;
+  $('placeholder').hidden = true;
   $('d-title').replaceChildren(
     el('span', { text: `#${d.seq} `, className: 'muted' }),
     el('span', { text: d.event || '(unknown event)', className: 'mono' }),
