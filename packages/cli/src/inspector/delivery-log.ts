@@ -48,10 +48,26 @@ export interface DeliveryLog {
 }
 
 const MAX_ATTEMPTS = 50;
+const MAX_EARLY = 100;
+
+// An attempt's end replaces its start; attempts are kept oldest first, the latest MAX_ATTEMPTS.
+function merge(attempts: ObservedAttempt[], attempt: ObservedAttempt): ObservedAttempt[] {
+  const last = attempts.at(-1);
+  const ends =
+    last !== undefined &&
+    last.outcome === 'running' &&
+    last.attempt === attempt.attempt &&
+    last.replayOf === attempt.replayOf;
+  const next = ends ? [...attempts.slice(0, -1), attempt] : [...attempts, attempt];
+  return next.slice(-MAX_ATTEMPTS);
+}
 
 /** @see DeliveryLog */
 export function createDeliveryLog(options: { max: number }): DeliveryLog {
   const entries = new Map<string, LoggedDelivery>();
+  // A worker can start on a delivery before the receiver has answered for it (a memory inbox
+  // runs at once): its attempts wait here for the exchange.
+  const early = new Map<string, ObservedAttempt[]>();
   const listeners = new Set<(entry: LoggedDelivery) => void>();
   let seq = 0;
 
@@ -68,29 +84,28 @@ export function createDeliveryLog(options: { max: number }): DeliveryLog {
       seq: ++seq,
       exchange,
       origin,
-      attempts: [],
+      attempts: (exchange.deliveryId === undefined ? undefined : early.get(exchange.deliveryId)) ?? [],
       ...(origin === 'replay' && marker[1] !== undefined ? { replayOf: marker[1] } : {}),
     };
+    if (exchange.deliveryId !== undefined) early.delete(exchange.deliveryId);
     entries.set(entry.id, entry);
     // A Map iterates in insertion order: the first key is the oldest.
     while (entries.size > options.max) entries.delete(entries.keys().next().value as string);
     return notify(entry);
   };
 
-  // An attempt belongs to the newest delivery stored under its id (a resend of the same bytes is
-  // the same delivery to the inbox).
+  // An attempt belongs to the newest exchange that stored its delivery; a resend the inbox
+  // answered as a duplicate stored nothing.
   const addAttempt = (attempt: ObservedAttempt): LoggedDelivery | undefined => {
-    const entry = [...entries.values()].reverse().find((item) => item.exchange.deliveryId === attempt.deliveryId);
-    if (entry === undefined) return undefined;
-    const last = entry.attempts.at(-1);
-    const sameAttempt =
-      last !== undefined &&
-      last.outcome === 'running' &&
-      last.attempt === attempt.attempt &&
-      last.replayOf === attempt.replayOf;
-    if (sameAttempt) entry.attempts[entry.attempts.length - 1] = attempt;
-    else entry.attempts.push(attempt);
-    if (entry.attempts.length > MAX_ATTEMPTS) entry.attempts.shift();
+    const stored = [...entries.values()].filter((item) => item.exchange.deliveryId === attempt.deliveryId);
+    const entry = stored.filter((item) => !item.exchange.duplicate).at(-1) ?? stored.at(-1);
+    if (entry === undefined) {
+      const waiting = early.get(attempt.deliveryId) ?? [];
+      early.set(attempt.deliveryId, merge(waiting, attempt));
+      if (early.size > MAX_EARLY) early.delete(early.keys().next().value as string);
+      return undefined;
+    }
+    entry.attempts = merge(entry.attempts, attempt);
     return notify(entry);
   };
 
