@@ -107,6 +107,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     if (req.method === 'GET' && file !== undefined) return send(res, 200, file.type, page[file.file] ?? '');
     if (route === 'GET events') return stream(res, log);
     if (route === 'GET api/config') return json(res, 200, config);
+    if (route === 'GET api/deliveries') return json(res, 200, log.list().map(summarize));
     if (route === 'GET api/inbox') {
       return json(res, 200, options.inbox === undefined ? null : await options.inbox.stats());
     }
