@@ -74,11 +74,13 @@ Examples:
       const secrets: SecretSource[] = attached
         ? optionalSecrets(options.secret, ctx)
         : resolveSecrets(options.secret, ctx.env);
-      const inbox =
-        options.postgres === undefined && options.redis === undefined ? undefined : await openInbox(options);
-      const closers: (() => Promise<unknown>)[] = [];
-      if (inbox !== undefined) closers.push(() => inbox.close());
+      // Listening before anything starts: a signal during startup stops dev as soon as it is up.
+      const stop = stopSignal();
+      const closers: (() => Promise<unknown>)[] = [async () => stop.dispose()];
       try {
+        const inbox =
+          options.postgres === undefined && options.redis === undefined ? undefined : await openInbox(options);
+        if (inbox !== undefined) closers.unshift(() => inbox.close());
         const receiver = attached ? undefined : await startReceiver(options, secrets);
         if (receiver !== undefined) closers.unshift(receiver.close);
         const inspector = await startInspector({
@@ -98,7 +100,7 @@ Examples:
         closers.unshift(inspector.close);
         receiver?.attach(inspector);
         ctx.stdout(banner(attached, inspector.url, receiver?.url, options, inbox, secrets));
-        await stopSignal();
+        await stop.signalled;
         ctx.stdout('stopped\n');
       } finally {
         for (const close of closers) await close().catch(() => {});
@@ -196,14 +198,19 @@ function listen(server: Server, port: number, host: string, flag: string): Promi
   });
 }
 
-function stopSignal(): Promise<void> {
-  return new Promise((resolve) => {
+function stopSignal(): { signalled: Promise<void>; dispose: () => void } {
+  let dispose = () => {};
+  const signalled = new Promise<void>((resolve) => {
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      dispose();
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    dispose = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+  return { signalled, dispose };
 }
