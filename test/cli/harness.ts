@@ -96,3 +96,54 @@ export async function closedPort(): Promise<number> {
 export function lines(text: string): string[] {
   return text.split('\n').filter((line, index, all) => !(line === '' && index === all.length - 1));
 }
+
+export interface DevProcess {
+  /** The inspector page's URL, token included. */
+  inspectorUrl: string;
+  /** The standalone receiver's URL (absent in attached mode). */
+  receiverUrl?: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** SIGTERM, then resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `armalo-webhooks dev` as a child process and waits for the URLs it prints. */
+export async function startDev(args: readonly string[], env: Record<string, string> = {}): Promise<DevProcess> {
+  const child = spawn(process.execPath, [BIN, 'dev', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env } as unknown as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev printed no URL in 15 s: ${stdout}${stderr}`)), 15_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('Ctrl-C stops.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev exited with ${code}: ${stderr}`));
+    });
+  });
+  const inspectorUrl = /inspector {2}(\S+)/.exec(stdout)?.[1] ?? '';
+  const receiverUrl = /receiver {3}(\S+)/.exec(stdout)?.[1];
+  return {
+    inspectorUrl,
+    ...(receiverUrl === undefined ? {} : { receiverUrl }),
+    stdout: () => stdout,
+    stderr: () => stderr,
+    stop: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

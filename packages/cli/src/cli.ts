@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerDevCommand } from './commands/dev.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerInboxCommand } from './commands/inbox.js';
 import { registerSampleCommand } from './commands/sample.js';
@@ -38,7 +39,8 @@ The secret comes from --secret or $${SECRET_ENV}; it is never printed.
 Examples:
   armalo-webhooks events
   armalo-webhooks send score.changed --url http://127.0.0.1:3000/webhooks/armalo
-  armalo-webhooks verify --file body.json --signature <hex>`,
+  armalo-webhooks verify --file body.json --signature <hex>
+  armalo-webhooks dev`,
     );
   registerSendCommand(program, ctx);
   registerSignCommand(program, ctx);
@@ -46,6 +48,7 @@ Examples:
   registerEventsCommand(program, ctx);
   registerSampleCommand(program, ctx);
   registerInboxCommand(program, ctx);
+  registerDevCommand(program, ctx);
   return program;
 }
 

@@ -2,6 +2,7 @@ export { createProgram, runCli } from './cli.js';
 export { type Diagnosis, diagnoseSignature, type Finding, type FindingCode } from './diagnose.js';
 export { CliError } from './errors.js';
 export { resolveEventName } from './event-names.js';
+export { type Inspector, type InspectorOptions, startInspector } from './inspector/server.js';
 export type { CliIo } from './io.js';
 export { resolveSecrets, SECRET_ENV, type SecretSource } from './secrets.js';
 export {

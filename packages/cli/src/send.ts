@@ -117,6 +117,8 @@ export interface PostOptions {
   timeoutMs?: number;
   /** A fetch implementation. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** More request headers, or replacements for the defaults (`content-type`, `user-agent`). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -171,7 +173,7 @@ export function parseEndpointUrl(url: string): URL {
  */
 export async function postDelivery(
   url: string,
-  delivery: Delivery,
+  delivery: Pick<Delivery, 'signature'> & { body: string | Uint8Array },
   options: PostOptions = {},
 ): Promise<DeliveryResponse> {
   const endpoint = parseEndpointUrl(url);
@@ -185,8 +187,9 @@ export async function postDelivery(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-armalo-signature': delivery.signature,
         'user-agent': 'armalo-webhooks-cli',
+        ...options.headers,
+        'x-armalo-signature': delivery.signature,
       },
       body: delivery.body,
       signal: AbortSignal.timeout(timeoutMs),

@@ -51,6 +51,19 @@ describe('observers', () => {
     }
   });
 
+  it('hand the exact bytes received, before verification, to an observer that defines read', async () => {
+    const bodies: { text: string; fromReceived: unknown }[] = [];
+    const reader: WebhookObserver = {
+      received: () => 'exchange-1',
+      read: (body, fromReceived) => bodies.push({ text: new TextDecoder().decode(body), fromReceived }),
+    };
+    const receiver = receiverWith({ observers: [recorder().observer, reader] });
+    const tampered = delivery('eval.failed', { i: 1 }, { secret: 'whsec_other' });
+    await receiver.receive(tampered);
+    // Handed over before verification: a refused delivery is exactly what a developer wants to see.
+    expect(bodies).toEqual([{ text: tampered.rawBody, fromReceived: 'exchange-1' }]);
+  });
+
   it('a throwing observer never changes the answer, is logged once, and the others still run', async () => {
     const logger = silentLogger();
     const { seen, observer } = recorder();

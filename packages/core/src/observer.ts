@@ -18,7 +18,7 @@ export interface ReceivedObservation {
 
 /**
  * What an observer is told when an exchange has its answer: never the secret, the signature or
- * the body.
+ * the body (an observer that needs the body defines `read`).
  *
  * @example
  * ```ts
@@ -67,6 +67,13 @@ export interface AnsweredObservation {
  */
 export interface WebhookObserver {
   received?(start: ReceivedObservation): unknown;
+  /**
+   * Opt-in: the exact bytes received, once read in full and before they are verified, so a
+   * development tool can show a delivery and send it again. Only observers that define this hook
+   * are handed the body; metrics and tracing observers should not, since a body is attacker-controlled
+   * and may hold personal data. Not called when the body never arrived (too large, too slow, aborted).
+   */
+  read?(body: Uint8Array, fromReceived: unknown): void;
   answered?(answer: AnsweredObservation, fromReceived: unknown): void;
   /**
    * With an inbox: a verified delivery is about to be stored. `trace` is stored with it and handed
@@ -165,6 +172,17 @@ export class ObserverList {
 
   received(start: ReceivedObservation): unknown[] {
     return this.#observers.map((observer) => this.#call(observer, () => observer.received?.(start)));
+  }
+
+  /** Whether any observer asked for the body, so the receiver hands it over only then. */
+  get wantsBody(): boolean {
+    return this.#observers.some((observer) => observer.read !== undefined);
+  }
+
+  read(body: Uint8Array, fromReceived: unknown[]): void {
+    this.#observers.forEach((observer, index) => {
+      if (observer.read !== undefined) this.#call(observer, () => observer.read?.(body, fromReceived[index]));
+    });
   }
 
   answered(answer: AnsweredObservation, fromReceived: unknown[]): void {

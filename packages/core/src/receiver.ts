@@ -199,7 +199,10 @@ function createExchange(
     let bytes = readExchangeBody(exchange.body, headers, reader);
     if (bytes instanceof Promise) bytes = await bytes;
     if (isAnswer(bytes)) return bytes;
-    if (clock) clock.read = performance.now();
+    if (clock) {
+      clock.read = performance.now();
+      clock.body?.(bytes);
+    }
 
     const now = Date.now();
     const meta = {};
@@ -249,6 +252,7 @@ function createExchange(
       read: Number.NaN,
       verified: Number.NaN,
       storing: (delivery) => observers.storing(delivery, fromReceived),
+      body: observers.wantsBody ? (bytes) => observers.read(bytes, fromReceived) : undefined,
     };
     const result = await run(exchange, clock).catch(internalError);
     observers.answered(observation(result, durations(clock, performance.now())), fromReceived);
@@ -265,6 +269,8 @@ interface Clock {
   read: number;
   verified: number;
   storing: (delivery: StoringObservation) => void;
+  /** Hands the body to the observers that define `read`. */
+  body: ((bytes: Uint8Array) => void) | undefined;
 }
 
 /** Each stage's share; a stage never reached counts as zero, and the rest goes to the last one reached. */

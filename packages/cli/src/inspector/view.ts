@@ -1,0 +1,122 @@
+import { diagnoseSignature, type Finding } from '../diagnose.js';
+import type { SecretSource } from '../secrets.js';
+import type { LoggedDelivery } from './delivery-log.js';
+import type { ObservedAttempt, ObservedExchange } from './observed.js';
+
+/**
+ * The verdict on one exchange, in the words the page shows.
+ *
+ * @example
+ * ```ts
+ * const verdict: Verdict = verdictOf({ status: 200, duplicate: true, queued: false }); // 'duplicate'
+ * ```
+ */
+export type Verdict = 'handled' | 'duplicate' | 'queued' | 'in-progress' | 'refused' | 'failed';
+
+/** Reads the verdict from the answer. */
+export function verdictOf(exchange: Pick<ObservedExchange, 'status' | 'duplicate' | 'queued'>): Verdict {
+  if (exchange.status >= 200 && exchange.status < 300) {
+    return exchange.duplicate ? 'duplicate' : exchange.queued ? 'queued' : 'handled';
+  }
+  if (exchange.status === 409) return 'in-progress';
+  return exchange.status < 500 ? 'refused' : 'failed';
+}
+
+/** A row of the list: what reads at a glance. */
+export interface DeliverySummary {
+  id: string;
+  seq: number;
+  receivedAt: string;
+  event: string | null;
+  status: number;
+  code: string | null;
+  verdict: Verdict;
+  latencyMs: number;
+  origin: LoggedDelivery['origin'];
+  replayOf: string | null;
+  /** The latest inbox attempt's outcome, for a queued delivery. */
+  attempt: ObservedAttempt['outcome'] | null;
+}
+
+/** Everything the page shows about one delivery. Never a secret; the signature is masked. */
+export interface DeliveryDetail extends DeliverySummary {
+  method: string | null;
+  headers: [string, string][];
+  /** The body as UTF-8 text (the page pretty-prints JSON), or null when it never arrived. */
+  payload: string | null;
+  bytes: number | null;
+  secretIndex: number | null;
+  deliveryId: string | null;
+  error: string | null;
+  /** Why the signature failed, from the same checks as `armalo-webhooks verify`. */
+  diagnosis: { findings: Finding[]; fixedBy: string | null } | null;
+  attempts: ObservedAttempt[];
+}
+
+const SIGNATURE_CODES = new Set(['INVALID_SIGNATURE', 'MALFORMED_SIGNATURE', 'MISSING_SIGNATURE']);
+const HIDDEN = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/** @see DeliverySummary */
+export function summarize(entry: LoggedDelivery): DeliverySummary {
+  const { exchange } = entry;
+  return {
+    id: entry.id,
+    seq: entry.seq,
+    receivedAt: exchange.receivedAt,
+    event: exchange.event ?? eventNameOf(exchange) ?? null,
+    status: exchange.status,
+    code: exchange.code ?? null,
+    verdict: verdictOf(exchange),
+    latencyMs: exchange.latencyMs,
+    origin: entry.origin,
+    replayOf: entry.replayOf ?? null,
+    attempt: entry.attempts.at(-1)?.outcome ?? null,
+  };
+}
+
+/** @see DeliveryDetail */
+export function detail(entry: LoggedDelivery, secrets: readonly SecretSource[]): DeliveryDetail {
+  const { exchange } = entry;
+  const bytes = exchange.body === undefined ? undefined : Buffer.from(exchange.body, 'base64');
+  return {
+    ...summarize(entry),
+    method: exchange.method ?? null,
+    headers: Object.entries(exchange.headers).map(([name, value]) => [name, maskHeader(name, value)]),
+    payload: bytes === undefined ? null : bytes.toString('utf8'),
+    bytes: bytes === undefined ? null : bytes.length,
+    secretIndex: exchange.secretIndex ?? null,
+    deliveryId: exchange.deliveryId ?? null,
+    error: exchange.error ?? null,
+    diagnosis: diagnosisOf(exchange, bytes, secrets),
+    attempts: entry.attempts,
+  };
+}
+
+/** The signature is not the secret, but it is what an attacker replays: show only its shape. */
+export function maskHeader(name: string, value: string): string {
+  if (HIDDEN.has(name)) return '(hidden)';
+  if (name !== 'x-armalo-signature') return value;
+  return value.length <= 8 ? `(${value.length} characters)` : `${value.slice(0, 6)}… (${value.length} characters)`;
+}
+
+function diagnosisOf(
+  exchange: ObservedExchange,
+  bytes: Buffer | undefined,
+  secrets: readonly SecretSource[],
+): DeliveryDetail['diagnosis'] {
+  if (exchange.code === undefined || !SIGNATURE_CODES.has(exchange.code)) return null;
+  if (bytes === undefined || secrets.length === 0) return null;
+  const diagnosis = diagnoseSignature(bytes, exchange.headers['x-armalo-signature'] ?? '', secrets);
+  return { findings: diagnosis.findings, fixedBy: diagnosis.matched?.label ?? null };
+}
+
+// A refused delivery has no verified event name; the envelope still says what it claims to be.
+function eventNameOf(exchange: ObservedExchange): string | undefined {
+  if (exchange.body === undefined) return undefined;
+  try {
+    const envelope = JSON.parse(Buffer.from(exchange.body, 'base64').toString('utf8')) as { event?: unknown };
+    return typeof envelope.event === 'string' ? envelope.event : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { lines, runCli, SECRET, startDev } from './harness.js';
+
+describe('armalo-webhooks dev', () => {
+  it('needs a secret in standalone mode, and says so in one line', async () => {
+    const result = await runCli(['dev', '--port', '0', '--ui-port', '0']);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'error: missing secret: pass --secret <secret> or set ARMALO_WEBHOOK_SECRET',
+    ]);
+  });
+
+  it('prints both URLs on 127.0.0.1, never the secret, and stops cleanly on SIGTERM', async () => {
+    const dev = await startDev(['--port', '0', '--ui-port', '0'], { ARMALO_WEBHOOK_SECRET: SECRET });
+    expect(dev.inspectorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
+    expect(dev.receiverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/armalo$/);
+    expect(dev.stdout()).toContain('verifies with ARMALO_WEBHOOK_SECRET #0');
+    expect(await dev.stop()).toBe(0);
+    expect(dev.stdout() + dev.stderr()).not.toContain(SECRET);
+    expect(dev.stdout()).toMatch(/stopped\n$/);
+  });
+
+  it('warns when bound beyond this machine', async () => {
+    const dev = await startDev(['--host', '0.0.0.0', '--port', '0', '--ui-port', '0', '--secret', SECRET]);
+    await dev.stop();
+    expect(dev.stderr()).toContain('warning: --host 0.0.0.0 lets other machines reach the inspector');
+  });
+
+  it('names the flag when a port is taken', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const result = await runCli(['dev', '--port', '0', '--ui-port', String(port), '--secret', SECRET]);
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toEqual([
+        `error: --ui-port ${port} is in use on 127.0.0.1: pick another, or 0 for any free port`,
+      ]);
+    } finally {
+      busy.close();
+    }
+  });
+});
