@@ -11,7 +11,9 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    // examples/testing/vitest is the vitest sample of docs/testing.md; its node:test and jest
+    // siblings run from test/testing/examples.test.ts.
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/testing/vitest/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '**/.next/**'],
     testTimeout: 30_000,
     hookTimeout: 180_000,

@@ -1,4 +1,4 @@
-import { createSignedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
+import { createSignedDelivery, createUncheckedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
 import { OTHER_SECRET, PREVIOUS_SECRET, SECRET, type Setup, SMALL_LIMIT } from './fixture.js';
 
 /**
@@ -68,7 +68,7 @@ function post(body: string | Buffer, headers: Record<string, string | string[]>)
 }
 
 function signed(event: string, data: unknown, options: { secret?: string; timestamp?: Date } = {}): WireRequest {
-  const delivery = createSignedDelivery(event, data, {
+  const delivery = createUncheckedDelivery(event, data, {
     secret: options.secret ?? SECRET,
     timestamp: options.timestamp ?? now(),
   });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import express from 'express';
 import express4 from 'express4';
 import request from 'supertest';
@@ -51,7 +51,7 @@ function parse(text: string): unknown {
 
 /** A fresh signed delivery with its bytes, ready for supertest or a raw socket. */
 export function delivery(event = 'score.changed', data: unknown = sampleData('score.changed')) {
-  const signed = createSignedDelivery(event, data, { secret: WEBHOOK_SECRET });
+  const signed = createUncheckedDelivery(event, data, { secret: WEBHOOK_SECRET });
   return { ...signed, bytes: Buffer.from(signed.body) };
 }
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createWebhookReceiver, type WebhookReceiverOptions } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createSignedDelivery, createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, injectWire, listen, WEBHOOK_PATH } from './app.js';
@@ -34,7 +34,7 @@ function bodyReading(app: FastifyInstance): Promise<void> {
 }
 
 function delivery(data: unknown = sampleData('score.changed')) {
-  return createSignedDelivery('score.changed', data, { secret: SECRET });
+  return createUncheckedDelivery('score.changed', data, { secret: SECRET });
 }
 
 // Core's answer, not Fastify's: the code and the limit (statuses are the conformance table's).

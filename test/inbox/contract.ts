@@ -7,7 +7,7 @@ import {
   type WebhookContext,
   type WebhookReceiver,
 } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -49,7 +49,7 @@ interface Call {
 }
 
 function signed(event: string, data: unknown) {
-  const delivery = createSignedDelivery(event, data, { secret: SECRET, timestamp: new Date() });
+  const delivery = createUncheckedDelivery(event, data, { secret: SECRET, timestamp: new Date() });
   return { rawBody: delivery.body, headers: delivery.headers, method: 'POST' };
 }
 

@@ -1,4 +1,4 @@
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createSignedDelivery, createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { ArmaloWebhooksModule } from '@armalo-webhooks/nestjs';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
@@ -34,7 +34,7 @@ async function send(
 }
 
 async function deliver(platform: Platform, event: string, data: unknown) {
-  const delivery = createSignedDelivery(event, data, { secret: SECRET });
+  const delivery = createUncheckedDelivery(event, data, { secret: SECRET });
   return send(platform, 'POST', WEBHOOK_PATH, delivery.body, delivery.headers);
 }
 

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createWebhookReceiver } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createSignedDelivery, createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { armaloWebhooks } from '@armalo-webhooks/express';
 import { ATTRIBUTES, instrument, METRICS, RECEIVE_SPAN } from '@armalo-webhooks/opentelemetry';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -71,7 +71,7 @@ afterAll(async () => {
 
 const sent: string[] = [];
 async function send(event: string, data: unknown, secret = SECRET, body?: string): Promise<number> {
-  const delivery = createSignedDelivery(event, data, { secret });
+  const delivery = createUncheckedDelivery(event, data, { secret });
   sent.push(delivery.body, delivery.signature);
   const response = await fetch(url, { method: 'POST', body: body ?? delivery.body, headers: delivery.headers });
   await response.arrayBuffer();

@@ -9,7 +9,7 @@ import {
   type WebhookReceiverOptions,
   type WebhookResult,
 } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
+import { createUncheckedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
 import { expect } from 'vitest';
 
 /** Secrets configured on receivers in this suite. None may ever appear in an answer or a log line. */
@@ -149,7 +149,7 @@ export function delivery(
   data: unknown = { pactId: `p_${Math.random().toString(36).slice(2)}` },
   options: { secret?: string; timestamp?: Date } = {},
 ): { body: string; headers: Record<string, string>; signature: string } {
-  const d = createSignedDelivery(event, data, {
+  const d = createUncheckedDelivery(event, data, {
     secret: options.secret ?? SECRET,
     timestamp: options.timestamp ?? new Date(),
   });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { EVENT_CATALOG, isCatalogEventName } from '@armalo-webhooks/core';
-import { createSignedDelivery } from '@armalo-webhooks/core/testing';
+import { createUncheckedDelivery } from '@armalo-webhooks/core/testing';
 
 /**
  * A signed delivery, as Armalo would send it: the exact body bytes and the signature header value.
@@ -56,7 +56,7 @@ export function buildDelivery(options: BuildDeliveryOptions): Delivery {
       : isCatalogEventName(options.event)
         ? EVENT_CATALOG[options.event].sample
         : {};
-  const signed = createSignedDelivery(options.event, data, {
+  const signed = createUncheckedDelivery(options.event, data, {
     secret: options.secret,
     ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
   });

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import request from 'supertest';
+import { createApp } from '../src/app.js';
+import { createWebhooks } from '../src/webhooks.js';
+
+const secret = 'whsec_test';
+
+describe('score.changed', () => {
+  it('records the new score (receive() directly, no HTTP)', async () => {
+    const scores = new Map<string, number>();
+    const webhooks = createWebhooks(secret, scores);
+    const delivery = createSignedDelivery('score.changed', sampleData('score.changed', { compositeScore: 400 }), {
+      secret,
+    });
+
+    const result = await webhooks.receive({ rawBody: delivery.body, headers: delivery.headers });
+
+    assert.equal(result.status, 200);
+    assert.equal(scores.get(delivery.data.agentId), 400);
+  });
+
+  it('records the new score (through Express, as Armalo sends it)', async () => {
+    const scores = new Map<string, number>();
+    const app = createApp(createWebhooks(secret, scores));
+    const delivery = createSignedDelivery('score.changed', { secret });
+
+    await request(app).post('/webhooks/armalo').set(delivery.headers).send(delivery.body).expect(200);
+
+    assert.equal(scores.get(delivery.data.agentId), delivery.data.compositeScore);
+  });
+});
