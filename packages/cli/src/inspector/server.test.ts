@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import type { CatalogEventName } from '@armalo-webhooks/core';
 import { createInboxWorker, createMemoryInbox, createWebhookReceiver } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createSignedDelivery } from '@armalo-webhooks/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Inspector, startInspector } from './server.js';
 import type { DeliveryDetail, DeliverySummary } from './view.js';
@@ -61,8 +62,8 @@ function receiverFor(target: Inspector, options: Partial<Parameters<typeof creat
   return createWebhookReceiver({ secret: SECRET, logger: silent, observers: [target.observer], ...options });
 }
 
-function signed(event: string, secret = SECRET) {
-  return createSignedDelivery(event, sampleData(event as 'score.changed'), { secret });
+function signed(event: CatalogEventName, secret = SECRET) {
+  return createSignedDelivery(event, { secret });
 }
 
 async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean): Promise<T> {
@@ -178,7 +179,7 @@ describe('the inspector over HTTP', () => {
   it('keeps only the newest deliveries, up to max', async () => {
     const target = await inspector({ max: 2 });
     const webhooks = receiverFor(target).onAny(() => {});
-    for (const event of ['score.changed', 'eval.failed', 'eval.completed']) {
+    for (const event of ['score.changed', 'eval.failed', 'eval.completed'] as const) {
       const delivery = signed(event);
       await webhooks.receive({ rawBody: delivery.body, headers: delivery.headers });
     }
