@@ -5,10 +5,11 @@ import { type ReceiverConfig, resolveConfig } from './config.js';
 import { type AnyHandler, type Delivery, dispatch, report } from './dispatch.js';
 import { WebhookError } from './errors.js';
 import type {
+  CheckedPattern,
   DataMap,
   EventNameOf,
   EventOf,
-  EventPattern,
+  IdempotencyKeyOf,
   MatchPattern,
   SchemaMap,
   WebhookContext,
@@ -64,19 +65,22 @@ export interface ReceiveInput {
  * webhooks.on('eval.completed', (event) => console.log(event.data.passed));
  * ```
  */
-export interface WebhookReceiver<S extends SchemaMap = Record<never, never>> {
+export interface WebhookReceiver<
+  S extends SchemaMap = Record<never, never>,
+  K extends string | undefined = string | undefined,
+> {
   /**
    * Runs `handler` for an event name, several names, or a prefix wildcard such as `'escrow.*'`.
    * The event type narrows to the names matched.
    */
-  on<const P extends EventPattern<EventNameOf<S>>>(
-    pattern: P | readonly P[],
-    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P>>>,
+  on<const P extends string>(
+    pattern: CheckedPattern<EventNameOf<S>, P> | readonly CheckedPattern<EventNameOf<S>, P>[],
+    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P>>, WebhookContext<K>>,
   ): this;
   /** Runs `handler` for every known event (catalog, legacy, and `schemas` names). */
-  onAny(handler: WebhookHandler<EventOf<DataMap<S>, EventNameOf<S>>>): this;
+  onAny(handler: WebhookHandler<EventOf<DataMap<S>, EventNameOf<S>>, WebhookContext<K>>): this;
   /** Runs `handler` for event names the catalog does not know (when `unknownEvents` is `'acknowledge'`). */
-  onUnknown(handler: WebhookHandler<WebhookEvent<string, UnknownData>>): this;
+  onUnknown(handler: WebhookHandler<WebhookEvent<string, UnknownData>, WebhookContext<K>>): this;
   /** The whole pipeline over bytes already read. Never throws; every outcome is a `WebhookResult`. */
   receive(input: ReceiveInput): Promise<WebhookResult>;
 }
@@ -99,9 +103,10 @@ export const EXCHANGE = Symbol.for('@armalo-webhooks/core.exchange');
  * const result = await webhooks.receive({ rawBody, headers });
  * ```
  */
-export function createWebhookReceiver<S extends SchemaMap = Record<never, never>>(
-  options: WebhookReceiverOptions<S>,
-): WebhookReceiver<S> {
+export function createWebhookReceiver<
+  S extends SchemaMap = Record<never, never>,
+  O extends WebhookReceiverOptions<S> = WebhookReceiverOptions<S>,
+>(options: O & WebhookReceiverOptions<S>): WebhookReceiver<S, IdempotencyKeyOf<O>> {
   const config = resolveConfig(options);
   const router = new Router(
     (name) => isKnownEvent(config.schemas, name),
@@ -113,7 +118,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
     observers.add(refusalLogger(config.logger, options.logRefusals === true ? {} : options.logRefusals));
   }
   const exchange = createExchange(config, router, observers);
-  const receiver: WebhookReceiver<S> = {
+  const receiver: WebhookReceiver<S, IdempotencyKeyOf<O>> = {
     on(pattern, handler) {
       router.add(pattern, handler as AnyHandler);
       return receiver;
