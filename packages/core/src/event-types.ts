@@ -1,4 +1,4 @@
-import type { EventDataMap } from './catalog.js';
+import type { EventDataMap, LegacyEventName } from './catalog.js';
 import type { HeadersInput } from './headers.js';
 import type { UnknownData } from './schemas.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -64,6 +64,18 @@ export type EventOf<M, N> = N extends keyof M & string ? WebhookEvent<N, M[N]> :
 type Prefixes<N extends string> = N extends `${infer Head}.${infer Tail}` ? Head | `${Head}.${Prefixes<Tail>}` : never;
 
 /**
+ * The names prefix wildcards match for a receiver with schemas `S`: every routable name but the
+ * catalog's legacy ones (unless `S` gives one a schema). A legacy name is routed by its exact name
+ * only, so `'pact.*'` means the pact events Armalo documents today, not `pact.created`.
+ *
+ * @example
+ * ```ts
+ * type Pact = MatchPattern<EventNameOf<{}>, 'pact.*', WildcardNameOf<{}>>; // 'pact.violated' | 'pact.anchored' | 'pact.cosigned'
+ * ```
+ */
+export type WildcardNameOf<S extends SchemaMap> = Exclude<EventNameOf<S>, Exclude<LegacyEventName, keyof S>>;
+
+/**
  * A prefix wildcard such as `'escrow.*'` or `'agent.score.*'`, built from the known names.
  *
  * @example
@@ -74,14 +86,15 @@ type Prefixes<N extends string> = N extends `${infer Head}.${infer Tail}` ? Head
 export type WildcardPattern<N extends string> = `${Prefixes<N>}.*`;
 
 /**
- * What `on()` accepts: an exact name or a prefix wildcard.
+ * What `on()` accepts: an exact name of `N` or a prefix wildcard over the names `W` (by default,
+ * `N` without the legacy names; see {@link WildcardNameOf}).
  *
  * @example
  * ```ts
  * const patterns: EventPattern<EventNameOf<{}>>[] = ['eval.completed', 'pact.*'];
  * ```
  */
-export type EventPattern<N extends string> = N | WildcardPattern<N>;
+export type EventPattern<N extends string, W extends string = Exclude<N, LegacyEventName>> = N | WildcardPattern<W>;
 
 /**
  * The type error `on()` gives for a pattern that matches no event: a sentence naming the pattern,
@@ -105,7 +118,8 @@ export type NotAnEventPattern<P extends string> =
  * type Ok = CheckedPattern<EventNameOf<{}>, 'escrow.*'>; // 'escrow.*'
  * ```
  */
-export type CheckedPattern<N extends string, P extends string> = P extends EventPattern<N> ? P : NotAnEventPattern<P>;
+export type CheckedPattern<N extends string, P extends string, W extends string = Exclude<N, LegacyEventName>> =
+  P extends EventPattern<N, W> ? P : NotAnEventPattern<P>;
 
 /**
  * The names a pattern matches.
@@ -115,9 +129,11 @@ export type CheckedPattern<N extends string, P extends string> = P extends Event
  * type Escrow = MatchPattern<EventNameOf<{}>, 'escrow.*'>; // 'escrow.funded' | 'escrow.released' | …
  * ```
  */
-export type MatchPattern<N extends string, P extends string> = P extends `${infer Prefix}.*`
-  ? Extract<N, `${Prefix}.${string}`>
-  : Extract<N, P>;
+export type MatchPattern<
+  N extends string,
+  P extends string,
+  W extends string = Exclude<N, LegacyEventName>,
+> = P extends `${infer Prefix}.*` ? Extract<W, `${Prefix}.${string}`> : Extract<N, P>;
 
 /**
  * Properties adapters add to the handler context. Adapters extend it with `declare module`, for

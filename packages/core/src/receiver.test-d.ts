@@ -94,9 +94,9 @@ describe('on() narrows by wildcard and by list', () => {
     });
   });
 
-  it("'score.*' includes the legacy score.updated and discriminates on event", () => {
+  it("'score.*' leaves out the legacy score.updated and discriminates on event", () => {
     webhooks.on('score.*', (event) => {
-      expectTypeOf(event.event).toEqualTypeOf<'score.changed' | 'score.tier_changed' | 'score.updated'>();
+      expectTypeOf(event.event).toEqualTypeOf<'score.changed' | 'score.tier_changed'>();
       if (event.event === 'score.changed') expectTypeOf(event.data.compositeScore).toEqualTypeOf<number>();
     });
   });
@@ -295,6 +295,30 @@ describe('ctx.idempotencyKey follows the idempotency option', () => {
 
   it('a narrowed receiver is still a WebhookReceiver', () => {
     expectTypeOf(createWebhookReceiver({ secret: 's' })).toExtend<WebhookReceiver>();
+  });
+});
+
+describe('legacy names and wildcards', () => {
+  it("'pact.*' is the documented pact events; a legacy name is routed by its exact name", () => {
+    webhooks.on('pact.*', (event) => {
+      expectTypeOf(event.event).toEqualTypeOf<'pact.violated' | 'pact.anchored' | 'pact.cosigned'>();
+    });
+    webhooks.on(['pact.*', 'pact.verified', 'pact.created'], (event) => {
+      expectTypeOf(event.event).toEqualTypeOf<
+        'pact.violated' | 'pact.anchored' | 'pact.cosigned' | 'pact.verified' | 'pact.created'
+      >();
+    });
+    // @ts-expect-error only legacy names start with 'deal.': name them
+    webhooks.on('deal.*', () => {});
+  });
+
+  it('a legacy name given a schema is yours, and wildcards match it', () => {
+    createWebhookReceiver({ secret: 's', schemas: { 'pact.created': z.object({ pactId: z.string() }) } }).on(
+      'pact.*',
+      (event) => {
+        expectTypeOf(event.event).toEqualTypeOf<'pact.violated' | 'pact.anchored' | 'pact.cosigned' | 'pact.created'>();
+      },
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import type { RawBody } from './bytes.js';
-import { EVENT_CATALOG } from './catalog.js';
+import { EVENT_CATALOG, isCatalogEventName } from './catalog.js';
 import { checkRequest } from './check-request.js';
 import { type ReceiverConfig, resolveConfig } from './config.js';
 import { type AnyHandler, type Delivery, dispatch, report } from './dispatch.js';
@@ -16,6 +16,7 @@ import type {
   WebhookContextExtensions,
   WebhookEvent,
   WebhookHandler,
+  WildcardNameOf,
 } from './event-types.js';
 import { readExchangeBody } from './exchange/read-body.js';
 import type { Exchange } from './exchange/types.js';
@@ -71,11 +72,14 @@ export interface WebhookReceiver<
 > {
   /**
    * Runs `handler` for an event name, several names, or a prefix wildcard such as `'escrow.*'`.
-   * The event type narrows to the names matched.
+   * The event type narrows to the names matched. Wildcards match the documented names and your
+   * `schemas` names, not the catalog's legacy names: route those by exact name.
    */
   on<const P extends string>(
-    pattern: CheckedPattern<EventNameOf<S>, P> | readonly CheckedPattern<EventNameOf<S>, P>[],
-    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P>>, WebhookContext<K>>,
+    pattern:
+      | CheckedPattern<EventNameOf<S>, P, WildcardNameOf<S>>
+      | readonly CheckedPattern<EventNameOf<S>, P, WildcardNameOf<S>>[],
+    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P, WildcardNameOf<S>>>, WebhookContext<K>>,
   ): this;
   /** Runs `handler` for every known event (catalog, legacy, and `schemas` names). */
   onAny(handler: WebhookHandler<EventOf<DataMap<S>, EventNameOf<S>>, WebhookContext<K>>): this;
@@ -111,6 +115,7 @@ export function createWebhookReceiver<
   const router = new Router(
     (name) => isKnownEvent(config.schemas, name),
     () => [...new Set([...Object.keys(EVENT_CATALOG), ...Object.keys(config.schemas)])],
+    (name) => Object.hasOwn(config.schemas, name) || !(isCatalogEventName(name) && EVENT_CATALOG[name].legacy),
   );
   const observers = new ObserverList(config.logger);
   for (const observer of options.observers ?? []) observers.add(observer);
