@@ -32,7 +32,7 @@ import {
   type WebhookObserver,
 } from './observer.js';
 import type { WebhookReceiverOptions } from './receiver-options.js';
-import { refusalLogger } from './refusal-log.js';
+import { createRefusalRecorder, type RefusalRecorder, registerRefusals } from './refusal-log.js';
 import { isAnswer, refusal, type WebhookResult } from './result.js';
 import { Router } from './router.js';
 import type { UnknownData } from './schemas.js';
@@ -119,10 +119,8 @@ export function createWebhookReceiver<
   );
   const observers = new ObserverList(config.logger);
   for (const observer of options.observers ?? []) observers.add(observer);
-  if (options.logRefusals) {
-    observers.add(refusalLogger(config.logger, options.logRefusals === true ? {} : options.logRefusals));
-  }
-  const exchange = createExchange(config, router, observers);
+  const refusals = createRefusalRecorder(config.logger, options.logRefusals);
+  const exchange = createExchange(config, router, observers, refusals);
   const receiver: WebhookReceiver<S, IdempotencyKeyOf<O>> = {
     on(pattern, handler) {
       router.add(pattern, handler as AnyHandler);
@@ -148,6 +146,7 @@ export function createWebhookReceiver<
   };
   Object.defineProperty(receiver, EXCHANGE, { value: exchange });
   Object.defineProperty(receiver, OBSERVERS, { value: observers });
+  registerRefusals(receiver, refusals);
   registerReceiver(receiver, { config, router, observers });
   return receiver;
 }
@@ -183,6 +182,7 @@ function createExchange(
   config: ReceiverConfig,
   router: Router,
   observers: ObserverList,
+  refusals: RefusalRecorder,
 ): (exchange: Exchange) => Promise<WebhookResult> {
   let consumedLogged = false;
   const backlog = config.inbox && createBacklogGate(config.inbox);
@@ -260,12 +260,18 @@ function createExchange(
       storing: (delivery) => observers.storing(delivery, fromReceived),
     };
     const result = await run(exchange, clock).catch(internalError);
+    refusals.record(result);
     observers.answered(observation(result, durations(clock, performance.now())), fromReceived);
     return result;
   }
 
-  // Without observers nothing is timed or counted.
-  return (exchange) => (observers.size === 0 ? run(exchange).catch(internalError) : observed(exchange));
+  // Without observers nothing is timed; refusals are counted either way (in the one step that
+  // already follows run(), so no promise is added per delivery).
+  const counted = (result: WebhookResult) => {
+    refusals.record(result);
+    return result;
+  };
+  return (exchange) => (observers.size === 0 ? run(exchange).then(counted, internalError) : observed(exchange));
 }
 
 /** When an exchange started, had its body, and was verified (performance.now() milliseconds). */
