@@ -64,7 +64,8 @@ function blocks(text) {
     const marker = /^\s*<!--\s*sample:\s*(.*?)\s*-->\s*$/.exec(lines[j] ?? '')?.[1];
     const body = [];
     let k = i + 1;
-    for (; k < lines.length && !/^\s*```\s*$/.test(lines[k] ?? ''); k++) body.push((lines[k] ?? '').slice(indent.length));
+    for (; k < lines.length && !/^\s*```\s*$/.test(lines[k] ?? ''); k++)
+      body.push((lines[k] ?? '').slice(indent.length));
     found.push({ line: i + 1, code: body.join('\n'), marker });
     i = k;
   }
@@ -81,7 +82,10 @@ let checked = 0;
 let skipped = 0;
 const problems = [];
 for (const doc of docs) {
-  const slug = doc.replace(/\/README\.md$/, '').replace(/\.md$/, '').replace(/[/.]/g, '-');
+  const slug = doc
+    .replace(/\/README\.md$/, '')
+    .replace(/\.md$/, '')
+    .replace(/[/.]/g, '-');
   const dir = join(out, slug);
   docDirs.push(slug);
   for (const block of blocks(readFileSync(join(root, doc), 'utf8'))) {
