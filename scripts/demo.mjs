@@ -132,7 +132,7 @@ function row(label, expected, response) {
 
 /** @param {Row[]} rows */
 function printTable(rows) {
-  const header = ['#', 'event', 'status', 'result', 'latency', ''];
+  const header = ['#', 'event', 'status', 'result', 'latency', 'as expected?'];
   const cells = rows.map((r, index) => [
     String(index + 1),
     r.label,

@@ -1,7 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_NAMES, parseEventTimestamp } from '@armalo-webhooks/core';
+import { createWebhookReceiver, EVENT_NAMES, parseEventTimestamp } from '@armalo-webhooks/core';
+import { createApiHandler } from '@armalo-webhooks/next/pages';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort, lines, type RunResult, runCli, SECRET, startReceiver, type TestReceiver } from './harness.js';
 
@@ -31,7 +34,7 @@ describe('armalo-webhooks send', () => {
     const result = await runCli(['send', 'score.changed', '--url', receiver.url, '--secret', SECRET]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^200 OK · handled · \d+\.\d ms · \{"ok":true\}$/m);
+    expect(result.stdout).toMatch(/^200 OK · handled · \d+\.\d ms \(connect \d+\.\d ms\) · \{"ok":true\}$/m);
     expect(receiver.handled).toEqual(['score.changed']);
     expectSecretHidden(result);
   });
@@ -122,6 +125,36 @@ describe('armalo-webhooks send', () => {
     expect(errorLines[0]).toMatch(/^error: unknown event "score.chagned". Did you mean "score.changed"\?/);
     for (const name of EVENT_NAMES) expect(errorLines[0]).toContain(name);
     expect(receiver.handled).toEqual([]);
+  });
+
+  it("prints the host's own fix for RAW_BODY_UNAVAILABLE (a Next.js Pages route whose body parser ran)", async () => {
+    const webhooks = createWebhookReceiver({ secret: SECRET, logger: { warn: () => {}, error: () => {} } });
+    const handle = createApiHandler(webhooks);
+    // What Next.js does with the body parser on: it reads the stream and leaves the object in req.body.
+    const server = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        Object.assign(req, { body: JSON.parse(text) as unknown });
+        void handle(req as Parameters<typeof handle>[0], res as Parameters<typeof handle>[1]);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/armalo-pages`;
+      const result = await runCli(['send', 'score.changed', '--url', url, '--secret', SECRET]);
+      expect(result.code).toBe(2);
+      const [line] = lines(result.stderr);
+      expect(line).toMatch(
+        /^error: the receiver rejected the delivery \(500 RAW_BODY_UNAVAILABLE\): Add `export const config/,
+      );
+      expect(line).toContain('bodyParser: false');
+      expect(line).not.toMatch(/express|middleware|mount/i);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('reports an unreachable URL in one line', async () => {

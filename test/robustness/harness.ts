@@ -60,19 +60,26 @@ export function assertNoLeaks(): void {
   sink.texts.length = 0;
 }
 
-/** A logger and an `onError` that record every line into the sink. */
+/**
+ * A logger and an `onError` that record every line into the sink. `lines` holds warnings and
+ * errors; the receiver's rate-limited refusal lines (on by default) go to `refusals`, so that a
+ * property can say "nothing failed" while every line is still scanned for leaks.
+ */
 export function capturingHooks(): {
   logger: WebhookLogger;
   onError: NonNullable<WebhookReceiverOptions['onError']>;
   lines: string[];
+  refusals: string[];
 } {
   const lines: string[] = [];
+  const refusals: string[] = [];
   const push = (line: string) => {
-    lines.push(line);
+    (line.startsWith('warn armalo-webhooks: refused a delivery: ') ? refusals : lines).push(line);
     recordText(line);
   };
   return {
     lines,
+    refusals,
     logger: {
       warn: (message, meta) => push(`warn ${message} ${safeJson(meta)}`),
       error: (message, meta) => push(`error ${message} ${safeJson(meta)}`),
@@ -98,7 +105,9 @@ export interface Probe {
   receiver: WebhookReceiver;
   /** Event names handlers saw, in order. */
   calls: string[];
+  /** Warnings and errors, refusal lines excepted (see capturingHooks). */
   lines: string[];
+  refusals: string[];
 }
 
 /**
@@ -126,7 +135,7 @@ export function probeReceiver(
     calls.push(`unknown:${event.event}`);
     await handler?.(event.event);
   });
-  return { receiver, calls, lines: hooks.lines };
+  return { receiver, calls, lines: hooks.lines, refusals: hooks.refusals };
 }
 
 /** Asserts a result is one row of the error table (status matches the code) and records its body. */

@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { sign } from '@armalo-webhooks/core/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDelivery, classifyResponse, sendDelivery } from './send.js';
 
 const SECRET = 'whsec_unit';
@@ -34,40 +36,57 @@ describe('classifyResponse', () => {
 });
 
 describe('sendDelivery', () => {
-  it('sends the same bytes every time, never more than `concurrency` at once', async () => {
-    const bodies = new Set<string>();
-    let inFlight = 0;
-    let peak = 0;
-    const fakeFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+  let server: Server;
+  let url: string;
+  const bodies = new Set<string>();
+  const sockets = new Set<Socket>();
+  let inFlight = 0;
+  let peak = 0;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      bodies.add(String(init?.body));
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight--;
-      return new Response('{"ok":true}', { status: 200 });
-    }) as typeof fetch;
-    const { responses } = await sendDelivery({
-      url: 'http://127.0.0.1:9/webhooks/armalo',
-      event: 'swarm.halted',
-      secret: SECRET,
-      repeat: 7,
-      concurrency: 3,
-      fetch: fakeFetch,
+      let body = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        bodies.add(body);
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        }, 5);
+      });
     });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/armalo`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the same bytes every time, never more than `concurrency` at once, one connection per lane', async () => {
+    const { responses } = await sendDelivery({ url, event: 'swarm.halted', secret: SECRET, repeat: 7, concurrency: 3 });
     expect(responses).toHaveLength(7);
     expect(bodies.size).toBe(1);
     expect(peak).toBe(3);
+    // The first copy on each of the 3 connections paid the connect; the other 4 reused one.
+    expect(responses.filter((response) => response.connectMs !== undefined)).toHaveLength(3);
+    expect(sockets.size).toBe(3);
+    // The 5 ms the server waits is inside each request's latency; connecting is not.
+    for (const response of responses) expect(response.latencyMs).toBeGreaterThanOrEqual(4);
   });
 
   it('stops at the first failure and throws one line when the endpoint cannot be reached', async () => {
-    let calls = 0;
-    const failing = (async () => {
-      calls++;
-      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
-    }) as typeof fetch;
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const onResponse = vi.fn();
     await expect(
-      sendDelivery({ url: 'http://127.0.0.1:9/x', event: 'swarm.halted', secret: SECRET, repeat: 3, fetch: failing }),
-    ).rejects.toThrow('cannot reach http://127.0.0.1:9/x: connect ECONNREFUSED 127.0.0.1:9');
-    expect(calls).toBe(1);
+      sendDelivery({ url: `http://127.0.0.1:${port}/x`, event: 'swarm.halted', secret: SECRET, repeat: 3, onResponse }),
+    ).rejects.toThrow(`cannot reach http://127.0.0.1:${port}/x: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(onResponse).not.toHaveBeenCalled();
   });
 });

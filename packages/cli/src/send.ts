@@ -1,3 +1,6 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { EVENT_CATALOG, isCatalogEventName } from '@armalo-webhooks/core';
 import { createUncheckedDelivery } from '@armalo-webhooks/core/testing';
@@ -100,8 +103,13 @@ export interface DeliveryResponse {
   /** The `code` of an error body (`INVALID_SIGNATURE`, …), when there is one. */
   code?: string;
   outcome: Outcome;
-  /** From just before the request to the end of the response body, in milliseconds. */
+  /**
+   * The request alone: from the moment the request goes out on a connected socket to the last byte
+   * of the response, in milliseconds. Connecting (DNS, TCP, TLS) is not in it; see `connectMs`.
+   */
   latencyMs: number;
+  /** The time to open a new connection for this request; absent when a kept-alive one was reused. */
+  connectMs?: number;
 }
 
 /**
@@ -115,10 +123,13 @@ export interface DeliveryResponse {
 export interface PostOptions {
   /** Give up on an answer after this long. Default 10 s. */
   timeoutMs?: number;
-  /** A fetch implementation. Default: the global `fetch`. */
-  fetch?: typeof fetch;
   /** More request headers, or replacements for the defaults (`content-type`, `user-agent`). */
   headers?: Record<string, string>;
+  /**
+   * A `node:http` or `node:https` agent. Default: a new connection per call, closed after it.
+   * `sendDelivery` passes a keep-alive agent, so copies after the first reuse their connection.
+   */
+  agent?: HttpAgent;
 }
 
 /**
@@ -160,8 +171,10 @@ export function parseEndpointUrl(url: string): URL {
 }
 
 /**
- * POSTs one delivery and measures the round trip. Throws with a one-line message when the
- * endpoint cannot be reached or does not answer in time; any HTTP answer is a result.
+ * POSTs one delivery and times it. Throws with a one-line message when the endpoint cannot be
+ * reached or does not answer in time; any HTTP answer is a result. Uses `node:http(s)` rather than
+ * `fetch`, whose first call in a process loads undici (tens of milliseconds that are the client's,
+ * not the receiver's), and because it shows when the connection was made.
  *
  * @example
  * ```ts
@@ -171,45 +184,70 @@ export function parseEndpointUrl(url: string): URL {
  * const again = await postDelivery('http://127.0.0.1:3000/webhooks/armalo', delivery); // duplicate
  * ```
  */
-export async function postDelivery(
+export function postDelivery(
   url: string,
   delivery: Pick<Delivery, 'signature'> & { body: string | Uint8Array },
   options: PostOptions = {},
 ): Promise<DeliveryResponse> {
   const endpoint = parseEndpointUrl(url);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const doFetch = options.fetch ?? fetch;
-  const started = performance.now();
-  let response: Response;
-  let bodyText: string;
-  try {
-    response = await doFetch(endpoint, {
+  const tls = endpoint.protocol === 'https:';
+  const body = Buffer.from(delivery.body);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let sentAt = started;
+    let connectMs: number | undefined;
+    const req = (tls ? httpsRequest : httpRequest)(endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'armalo-webhooks-cli',
         ...options.headers,
+        'content-length': body.length,
         'x-armalo-signature': delivery.signature,
       },
-      body: delivery.body,
+      agent: options.agent ?? false,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    bodyText = await response.text();
-  } catch (error) {
-    throw new Error(`cannot reach ${endpoint.href}: ${describeFetchError(error, timeoutMs)}`);
-  }
-  const latencyMs = performance.now() - started;
-  const json = parseJson(bodyText);
-  const code = isRecord(json) && typeof json.code === 'string' ? json.code : undefined;
-  return {
-    status: response.status,
-    statusText: response.statusText,
-    bodyText,
-    ...(json === undefined ? {} : { json }),
-    ...(code === undefined ? {} : { code }),
-    outcome: classifyResponse(response.status, json),
-    latencyMs,
-  };
+    req.once('socket', (socket: Socket) => {
+      if (!socket.connecting) {
+        sentAt = performance.now(); // a kept-alive connection: the request goes out now
+        return;
+      }
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
+        sentAt = performance.now(); // the buffered request is flushed on connect
+        connectMs = sentAt - started;
+      });
+    });
+    req.once('error', (error) =>
+      reject(new Error(`cannot reach ${endpoint.href}: ${describeRequestError(error, timeoutMs)}`)),
+    );
+    req.once('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', (error) =>
+        reject(new Error(`cannot reach ${endpoint.href}: ${describeRequestError(error, timeoutMs)}`)),
+      );
+      res.once('end', () => {
+        const latencyMs = performance.now() - sentAt;
+        const bodyText = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        const json = parseJson(bodyText);
+        const code = isRecord(json) && typeof json.code === 'string' ? json.code : undefined;
+        resolve({
+          status,
+          statusText: res.statusMessage ?? '',
+          bodyText,
+          ...(json === undefined ? {} : { json }),
+          ...(code === undefined ? {} : { code }),
+          outcome: classifyResponse(status, json),
+          latencyMs,
+          ...(connectMs === undefined ? {} : { connectMs }),
+        });
+      });
+    });
+    req.end(body);
+  });
 }
 
 /**
@@ -267,9 +305,16 @@ export async function sendDelivery(options: SendOptions): Promise<SendReport> {
   const delivery = buildDelivery(options);
   const repeat = options.repeat ?? 1;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, repeat));
+  // One keep-alive connection per lane: the first copy on each pays the connect (reported as
+  // connectMs), the rest go out at once.
+  const agent =
+    options.agent ??
+    (new URL(options.url).protocol === 'https:'
+      ? new HttpsAgent({ keepAlive: true })
+      : new HttpAgent({ keepAlive: true }));
   const postOptions: PostOptions = {
+    agent,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   };
   const responses: DeliveryResponse[] = new Array(repeat);
   let next = 0;
@@ -286,7 +331,11 @@ export async function sendDelivery(options: SendOptions): Promise<SendReport> {
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    if (options.agent === undefined) agent.destroy();
+  }
   if (failure !== undefined) throw failure;
   return { delivery, responses };
 }
@@ -299,22 +348,18 @@ function tamperBody(body: string): string {
   return JSON.stringify({ ...envelope, data: { ...data, tampered: true } });
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
+function describeRequestError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer within ${timeoutMs} ms`;
   }
-  const cause = error instanceof Error ? error.cause : undefined;
   // Connecting to a name with several addresses (localhost: ::1 and 127.0.0.1) fails with an
   // AggregateError whose own message is empty.
-  const causes = cause instanceof AggregateError ? cause.errors : cause === undefined ? [] : [cause];
+  const causes = error instanceof AggregateError ? error.errors : [error];
   const reasons = causes.map((item) => {
     const { message, code } = item as { message?: string; code?: string };
     return message ? (message.split('\n', 1)[0] ?? message) : (code ?? String(item));
   });
-  // fetch refuses the ports on the Fetch standard's block list (1, 6000, 6665-6669, …).
-  if (reasons.includes('bad port')) return "fetch refuses this port (it is on the Fetch standard's blocked-port list)";
-  if (reasons.length > 0) return [...new Set(reasons)].join('; ');
-  return error instanceof Error ? error.message : String(error);
+  return [...new Set(reasons)].join('; ');
 }
 
 function parseJson(text: string): unknown {

@@ -1,4 +1,4 @@
-import type { EventDataMap } from './catalog.js';
+import type { EventDataMap, LegacyEventName } from './catalog.js';
 import type { HeadersInput } from './headers.js';
 import type { UnknownData } from './schemas.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -64,6 +64,18 @@ export type EventOf<M, N> = N extends keyof M & string ? WebhookEvent<N, M[N]> :
 type Prefixes<N extends string> = N extends `${infer Head}.${infer Tail}` ? Head | `${Head}.${Prefixes<Tail>}` : never;
 
 /**
+ * The names prefix wildcards match for a receiver with schemas `S`: every routable name but the
+ * catalog's legacy ones (unless `S` gives one a schema). A legacy name is routed by its exact name
+ * only, so `'pact.*'` means the pact events Armalo documents today, not `pact.created`.
+ *
+ * @example
+ * ```ts
+ * type Pact = MatchPattern<EventNameOf<{}>, 'pact.*', WildcardNameOf<{}>>; // 'pact.violated' | 'pact.anchored' | 'pact.cosigned'
+ * ```
+ */
+export type WildcardNameOf<S extends SchemaMap> = Exclude<EventNameOf<S>, Exclude<LegacyEventName, keyof S>>;
+
+/**
  * A prefix wildcard such as `'escrow.*'` or `'agent.score.*'`, built from the known names.
  *
  * @example
@@ -74,14 +86,40 @@ type Prefixes<N extends string> = N extends `${infer Head}.${infer Tail}` ? Head
 export type WildcardPattern<N extends string> = `${Prefixes<N>}.*`;
 
 /**
- * What `on()` accepts: an exact name or a prefix wildcard.
+ * What `on()` accepts: an exact name of `N` or a prefix wildcard over the names `W` (by default,
+ * `N` without the legacy names; see {@link WildcardNameOf}).
  *
  * @example
  * ```ts
  * const patterns: EventPattern<EventNameOf<{}>>[] = ['eval.completed', 'pact.*'];
  * ```
  */
-export type EventPattern<N extends string> = N | WildcardPattern<N>;
+export type EventPattern<N extends string, W extends string = Exclude<N, LegacyEventName>> = N | WildcardPattern<W>;
+
+/**
+ * The type error `on()` gives for a pattern that matches no event: a sentence naming the pattern,
+ * instead of the expanded union of every name.
+ *
+ * @example
+ * ```ts
+ * // webhooks.on('score.chnaged', …) fails with: Argument of type '"score.chnaged"' is not assignable
+ * // to parameter of type '"score.chnaged is not an event name or wildcard this receiver knows: see EventName" | …'
+ * type Message = NotAnEventPattern<'score.chnaged'>;
+ * ```
+ */
+export type NotAnEventPattern<P extends string> =
+  `${P} is not an event name or wildcard this receiver knows: see EventName`;
+
+/**
+ * `P` itself when it is an event name or prefix wildcard of `N`, else {@link NotAnEventPattern}.
+ *
+ * @example
+ * ```ts
+ * type Ok = CheckedPattern<EventNameOf<{}>, 'escrow.*'>; // 'escrow.*'
+ * ```
+ */
+export type CheckedPattern<N extends string, P extends string, W extends string = Exclude<N, LegacyEventName>> =
+  P extends EventPattern<N, W> ? P : NotAnEventPattern<P>;
 
 /**
  * The names a pattern matches.
@@ -91,9 +129,11 @@ export type EventPattern<N extends string> = N | WildcardPattern<N>;
  * type Escrow = MatchPattern<EventNameOf<{}>, 'escrow.*'>; // 'escrow.funded' | 'escrow.released' | …
  * ```
  */
-export type MatchPattern<N extends string, P extends string> = P extends `${infer Prefix}.*`
-  ? Extract<N, `${Prefix}.${string}`>
-  : Extract<N, P>;
+export type MatchPattern<
+  N extends string,
+  P extends string,
+  W extends string = Exclude<N, LegacyEventName>,
+> = P extends `${infer Prefix}.*` ? Extract<W, `${Prefix}.${string}`> : Extract<N, P>;
 
 /**
  * Properties adapters add to the handler context. Adapters extend it with `declare module`, for
@@ -112,6 +152,8 @@ export interface WebhookContextExtensions {}
 /**
  * The second argument of every handler, the same type inline and in the inbox worker. In the
  * worker there is no request: `headers` is empty and adapter extras (`ctx.express`, …) are absent.
+ * `K` is the type of `idempotencyKey` and `deliveryId`: `string` on a receiver whose options leave
+ * idempotency on (see {@link IdempotencyKeyOf}), `string | undefined` otherwise.
  *
  * @example
  * ```ts
@@ -120,9 +162,9 @@ export interface WebhookContextExtensions {}
  * });
  * ```
  */
-export interface WebhookContext extends WebhookContextExtensions {
+export interface WebhookContext<K extends string | undefined = string | undefined> extends WebhookContextExtensions {
   /** The key this delivery was claimed under; `undefined` when idempotency is turned off. */
-  readonly idempotencyKey: string | undefined;
+  readonly idempotencyKey: K;
   /** Which configured secret verified the signature (0 = the first, the current one). */
   readonly secretIndex: number;
   /** When `receive()` started on this delivery. */
@@ -139,10 +181,29 @@ export interface WebhookContext extends WebhookContextExtensions {
    * The delivery's key, stable across retries, re-sends and replays: the key to make an effect
    * idempotent with. Inline it is `idempotencyKey` (so `undefined` with `idempotency: false`).
    */
-  readonly deliveryId: string | undefined;
+  readonly deliveryId: K;
   /** When the inbox stored the delivery; `undefined` inline. */
   readonly enqueuedAt: Date | undefined;
 }
+
+/**
+ * The type of `ctx.idempotencyKey` for a receiver created with options `O`: `string` unless the
+ * options may turn idempotency off (`idempotency: false`, or options typed as
+ * `WebhookReceiverOptions`, where it could be), then `string | undefined`.
+ *
+ * @example
+ * ```ts
+ * type On = IdempotencyKeyOf<{ secret: string }>; // string
+ * type Off = IdempotencyKeyOf<{ secret: string; idempotency: false }>; // string | undefined
+ * ```
+ */
+export type IdempotencyKeyOf<O> = 'idempotency' extends keyof O
+  ? O extends { idempotency?: infer I }
+    ? false extends I
+      ? string | undefined
+      : string
+    : string | undefined
+  : string;
 
 /**
  * A handler: it may be async; a throw or rejection fails the delivery (500) so the sender retries.
@@ -152,4 +213,4 @@ export interface WebhookContext extends WebhookContextExtensions {
  * const handler: WebhookHandler<WebhookEvent<'swarm.halted'>> = async (event) => alert(event.data);
  * ```
  */
-export type WebhookHandler<E> = (event: E, ctx: WebhookContext) => unknown;
+export type WebhookHandler<E, C extends WebhookContext = WebhookContext> = (event: E, ctx: C) => unknown;

@@ -55,7 +55,7 @@ export type {
   ToleranceOptions,
   WebhookReceiverOptions,
 } from './receiver-options.js';
-export type { RefusalLogOptions } from './refusal-log.js';
+export { type RefusalLogOptions, refusalCounts } from './refusal-log.js';
 export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './result.js';
 export {
   type Envelope,

@@ -99,36 +99,6 @@ describe('observers', () => {
   });
 });
 
-describe('logRefusals', () => {
-  it('is off by default: a wrong secret is counted by observers, not logged', async () => {
-    const logger = silentLogger();
-    const receiver = receiverWith({ logger });
-    await receiver.receive(delivery('eval.failed', {}, { secret: 'whsec_wrong' }));
-    expect(logger.warn).not.toHaveBeenCalled();
-    expect(logger.error).not.toHaveBeenCalled();
-  });
-
-  it('logs refusals at the chosen level, at most perMinute a minute, then says how many it held back', async () => {
-    vi.useFakeTimers({ now: 0, toFake: ['Date'] });
-    try {
-      const logger = silentLogger();
-      const receiver = receiverWith({ logger, logRefusals: { level: 'error', perMinute: 2 } });
-      for (let i = 0; i < 5; i++) await receiver.receive(delivery('eval.failed', { i }, { secret: 'whsec_wrong' }));
-      expect(logger.error).toHaveBeenCalledTimes(2);
-      vi.setSystemTime(60_000);
-      await receiver.receive(delivery('eval.failed', {}, { secret: 'whsec_wrong' }));
-      expect(logger.error).toHaveBeenCalledTimes(3);
-      expect(logger.error.mock.calls[2]).toEqual([
-        'armalo-webhooks: refused a delivery: INVALID_SIGNATURE (401)',
-        { status: 401, code: 'INVALID_SIGNATURE', suppressed: 3 },
-      ]);
-      expect(logger.warn).not.toHaveBeenCalled();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-});
-
 describe('logger styles', () => {
   it('writes (message, meta) to console-style loggers and (meta, message) to pino-style ones', async () => {
     const consoleStyle = silentLogger();

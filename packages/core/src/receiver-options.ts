@@ -142,7 +142,9 @@ export interface WebhookReceiverOptions<S extends SchemaMap = Record<never, neve
   logger?: WebhookLogger;
   /**
    * Log refusals (4xx answers: a wrong secret shows up as `INVALID_SIGNATURE`), rate-limited.
-   * Default `false`: refusals are only counted by observers. `true` is `{ level: 'warn', perMinute: 10 }`.
+   * Default `{ level: 'warn', perMinute: 10 }` (also what `true` means); 405 and 409 answers,
+   * which normal operation produces, are never logged. `false`: no lines. Refusals are counted
+   * either way: `refusalCounts(receiver)`.
    */
   logRefusals?: boolean | RefusalLogOptions;
   /** Watch every exchange (metrics, traces); more can be added with `observe()`. */

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import {
   DEFAULT_FUTURE_MS,
   DEFAULT_PAST_MS,
@@ -366,6 +367,29 @@ describe('receive(): events reach handlers unchanged', () => {
     expect(result.meta.unknownEvent).toBeUndefined();
     expect(handler.mock.calls[0]![0]).toMatchObject({ event: 'deal.accepted', data });
     expect(unknown).not.toHaveBeenCalled();
+  });
+
+  it("a wildcard runs for today's names only: 'pact.*' skips pact.created and pact.verified, onAny does not", async () => {
+    const wildcard = vi.fn();
+    const exact = vi.fn();
+    const any = vi.fn();
+    const receiver = receiverWith().on('pact.*', wildcard).on('pact.verified', exact).onAny(any);
+    for (const name of ['pact.violated', 'pact.created', 'pact.verified'] as const) {
+      expect((await receiver.receive(delivery(name, { pactId: 'p_1' }))).status).toBe(200);
+    }
+    expect(wildcard.mock.calls.map(([event]) => event.event)).toEqual(['pact.violated']);
+    expect(exact.mock.calls.map(([event]) => event.event)).toEqual(['pact.verified']);
+    expect(any.mock.calls.map(([event]) => event.event)).toEqual(['pact.violated', 'pact.created', 'pact.verified']);
+  });
+
+  it('a legacy name given a schema is matched by wildcards', async () => {
+    const wildcard = vi.fn();
+    const receiver = receiverWith({ schemas: { 'pact.created': z.looseObject({ pactId: z.string() }) } }).on(
+      'pact.*',
+      wildcard,
+    );
+    await receiver.receive(delivery('pact.created', { pactId: 'p_1' }));
+    expect(wildcard.mock.calls.map(([event]) => event.event)).toEqual(['pact.created']);
   });
 
   it('decodes multibyte UTF-8 and strips a BOM before parsing', async () => {

@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
   type CatalogEventName,
+  createMemoryStore,
   createWebhookReceiver,
   type EvalCompletedData,
   type EventName,
@@ -10,6 +11,8 @@ import {
   type StandardSchemaV1,
   type WebhookContext,
   type WebhookEvent,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
 } from './index.js';
 
 const webhooks = createWebhookReceiver({ secret: 'whsec_types' });
@@ -26,7 +29,7 @@ describe('on() narrows by name', () => {
       expectTypeOf(event.data.dimensions.costEfficiency).toEqualTypeOf<number>();
       expectTypeOf(event.data).toEqualTypeOf<ScoreChangedData>();
       expectTypeOf(event.timestamp).toEqualTypeOf<string>();
-      expectTypeOf(ctx).toEqualTypeOf<WebhookContext>();
+      expectTypeOf(ctx).toEqualTypeOf<WebhookContext<string>>();
     });
   });
 
@@ -91,9 +94,9 @@ describe('on() narrows by wildcard and by list', () => {
     });
   });
 
-  it("'score.*' includes the legacy score.updated and discriminates on event", () => {
+  it("'score.*' leaves out the legacy score.updated and discriminates on event", () => {
     webhooks.on('score.*', (event) => {
-      expectTypeOf(event.event).toEqualTypeOf<'score.changed' | 'score.tier_changed' | 'score.updated'>();
+      expectTypeOf(event.event).toEqualTypeOf<'score.changed' | 'score.tier_changed'>();
       if (event.event === 'score.changed') expectTypeOf(event.data.compositeScore).toEqualTypeOf<number>();
     });
   });
@@ -241,7 +244,7 @@ describe('receive() and ctx', () => {
 
   it('ctx carries the idempotency key, secret index, received-at and headers', () => {
     webhooks.onAny((_event, ctx) => {
-      expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string | undefined>();
+      expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string>();
       expectTypeOf(ctx.secretIndex).toEqualTypeOf<number>();
       expectTypeOf(ctx.receivedAt).toEqualTypeOf<Date>();
       expectTypeOf(ctx.header).toEqualTypeOf<(name: string) => string | undefined>();
@@ -255,5 +258,81 @@ describe('receive() and ctx', () => {
     webhooks.receive({ rawBody: new ArrayBuffer(0), headers: { 'x-armalo-signature': ['a', 'b'] } });
     // @ts-expect-error a parsed body is not a raw body
     webhooks.receive({ rawBody: { event: 'score.changed' }, headers: {} });
+  });
+});
+
+describe('ctx.idempotencyKey follows the idempotency option', () => {
+  it('is a string when idempotency is on: the default, or a store', () => {
+    createWebhookReceiver({ secret: 's' }).on('score.changed', (_event, ctx) => {
+      expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string>();
+      expectTypeOf(ctx.deliveryId).toEqualTypeOf<string>();
+    });
+    createWebhookReceiver({ secret: 's', idempotency: { store: createMemoryStore(), leaseMs: 1_000 } }).onAny(
+      (_event, ctx) => expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string>(),
+    );
+  });
+
+  it('may be undefined when idempotency is off, or when the options are only known by their type', () => {
+    createWebhookReceiver({ secret: 's', idempotency: false }).on('score.changed', (_event, ctx) => {
+      expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string | undefined>();
+    });
+    const options: WebhookReceiverOptions = { secret: 's' };
+    createWebhookReceiver(options).onUnknown((_event, ctx) => {
+      expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string | undefined>();
+    });
+  });
+
+  it('schemas are still inferred next to it', () => {
+    const receiver = createWebhookReceiver({
+      secret: 's',
+      schemas: { 'monitoring.alert': z.object({ level: z.enum(['warn', 'page']) }) },
+    });
+    receiver.on('monitoring.alert', (event, ctx) => {
+      expectTypeOf(event.data.level).toEqualTypeOf<'warn' | 'page'>();
+      expectTypeOf(ctx.idempotencyKey).toEqualTypeOf<string>();
+    });
+  });
+
+  it('a narrowed receiver is still a WebhookReceiver', () => {
+    expectTypeOf(createWebhookReceiver({ secret: 's' })).toExtend<WebhookReceiver>();
+  });
+});
+
+describe('legacy names and wildcards', () => {
+  it("'pact.*' is the documented pact events; a legacy name is routed by its exact name", () => {
+    webhooks.on('pact.*', (event) => {
+      expectTypeOf(event.event).toEqualTypeOf<'pact.violated' | 'pact.anchored' | 'pact.cosigned'>();
+    });
+    webhooks.on(['pact.*', 'pact.verified', 'pact.created'], (event) => {
+      expectTypeOf(event.event).toEqualTypeOf<
+        'pact.violated' | 'pact.anchored' | 'pact.cosigned' | 'pact.verified' | 'pact.created'
+      >();
+    });
+    // @ts-expect-error only legacy names start with 'deal.': name them
+    webhooks.on('deal.*', () => {});
+  });
+
+  it('a legacy name given a schema is yours, and wildcards match it', () => {
+    createWebhookReceiver({ secret: 's', schemas: { 'pact.created': z.object({ pactId: z.string() }) } }).on(
+      'pact.*',
+      (event) => {
+        expectTypeOf(event.event).toEqualTypeOf<'pact.violated' | 'pact.anchored' | 'pact.cosigned' | 'pact.created'>();
+      },
+    );
+  });
+});
+
+describe('a misspelt event name', () => {
+  it('is a type error that names it and points at EventName', () => {
+    // @ts-expect-error misspelt
+    webhooks.on('score.chnaged', () => {});
+    // @ts-expect-error misspelt inside an array
+    webhooks.on(['score.changed', 'escrow.fundd'], () => {});
+    // @ts-expect-error no event starts with 'pakt.'
+    webhooks.on('pakt.*', () => {});
+    type Pattern = Parameters<typeof webhooks.on<'score.chnaged'>>[0];
+    expectTypeOf<
+      Extract<Pattern, string>
+    >().toEqualTypeOf<'score.chnaged is not an event name or wildcard this receiver knows: see EventName'>();
   });
 });

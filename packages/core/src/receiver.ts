@@ -1,20 +1,22 @@
 import type { RawBody } from './bytes.js';
-import { EVENT_CATALOG } from './catalog.js';
+import { EVENT_CATALOG, isCatalogEventName } from './catalog.js';
 import { checkRequest } from './check-request.js';
 import { type ReceiverConfig, resolveConfig } from './config.js';
 import { type AnyHandler, type Delivery, dispatch, report } from './dispatch.js';
 import { WebhookError } from './errors.js';
 import type {
+  CheckedPattern,
   DataMap,
   EventNameOf,
   EventOf,
-  EventPattern,
+  IdempotencyKeyOf,
   MatchPattern,
   SchemaMap,
   WebhookContext,
   WebhookContextExtensions,
   WebhookEvent,
   WebhookHandler,
+  WildcardNameOf,
 } from './event-types.js';
 import { readExchangeBody } from './exchange/read-body.js';
 import type { Exchange } from './exchange/types.js';
@@ -30,7 +32,7 @@ import {
   type WebhookObserver,
 } from './observer.js';
 import type { WebhookReceiverOptions } from './receiver-options.js';
-import { refusalLogger } from './refusal-log.js';
+import { createRefusalRecorder, type RefusalRecorder, registerRefusals } from './refusal-log.js';
 import { isAnswer, refusal, type WebhookResult } from './result.js';
 import { Router } from './router.js';
 import type { UnknownData } from './schemas.js';
@@ -64,19 +66,25 @@ export interface ReceiveInput {
  * webhooks.on('eval.completed', (event) => console.log(event.data.passed));
  * ```
  */
-export interface WebhookReceiver<S extends SchemaMap = Record<never, never>> {
+export interface WebhookReceiver<
+  S extends SchemaMap = Record<never, never>,
+  K extends string | undefined = string | undefined,
+> {
   /**
    * Runs `handler` for an event name, several names, or a prefix wildcard such as `'escrow.*'`.
-   * The event type narrows to the names matched.
+   * The event type narrows to the names matched. Wildcards match the documented names and your
+   * `schemas` names, not the catalog's legacy names: route those by exact name.
    */
-  on<const P extends EventPattern<EventNameOf<S>>>(
-    pattern: P | readonly P[],
-    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P>>>,
+  on<const P extends string>(
+    pattern:
+      | CheckedPattern<EventNameOf<S>, P, WildcardNameOf<S>>
+      | readonly CheckedPattern<EventNameOf<S>, P, WildcardNameOf<S>>[],
+    handler: WebhookHandler<EventOf<DataMap<S>, MatchPattern<EventNameOf<S>, P, WildcardNameOf<S>>>, WebhookContext<K>>,
   ): this;
   /** Runs `handler` for every known event (catalog, legacy, and `schemas` names). */
-  onAny(handler: WebhookHandler<EventOf<DataMap<S>, EventNameOf<S>>>): this;
+  onAny(handler: WebhookHandler<EventOf<DataMap<S>, EventNameOf<S>>, WebhookContext<K>>): this;
   /** Runs `handler` for event names the catalog does not know (when `unknownEvents` is `'acknowledge'`). */
-  onUnknown(handler: WebhookHandler<WebhookEvent<string, UnknownData>>): this;
+  onUnknown(handler: WebhookHandler<WebhookEvent<string, UnknownData>, WebhookContext<K>>): this;
   /** The whole pipeline over bytes already read. Never throws; every outcome is a `WebhookResult`. */
   receive(input: ReceiveInput): Promise<WebhookResult>;
 }
@@ -99,21 +107,21 @@ export const EXCHANGE = Symbol.for('@armalo-webhooks/core.exchange');
  * const result = await webhooks.receive({ rawBody, headers });
  * ```
  */
-export function createWebhookReceiver<S extends SchemaMap = Record<never, never>>(
-  options: WebhookReceiverOptions<S>,
-): WebhookReceiver<S> {
+export function createWebhookReceiver<
+  S extends SchemaMap = Record<never, never>,
+  O extends WebhookReceiverOptions<S> = WebhookReceiverOptions<S>,
+>(options: O & WebhookReceiverOptions<S>): WebhookReceiver<S, IdempotencyKeyOf<O>> {
   const config = resolveConfig(options);
   const router = new Router(
     (name) => isKnownEvent(config.schemas, name),
     () => [...new Set([...Object.keys(EVENT_CATALOG), ...Object.keys(config.schemas)])],
+    (name) => Object.hasOwn(config.schemas, name) || !(isCatalogEventName(name) && EVENT_CATALOG[name].legacy),
   );
   const observers = new ObserverList(config.logger);
   for (const observer of options.observers ?? []) observers.add(observer);
-  if (options.logRefusals) {
-    observers.add(refusalLogger(config.logger, options.logRefusals === true ? {} : options.logRefusals));
-  }
-  const exchange = createExchange(config, router, observers);
-  const receiver: WebhookReceiver<S> = {
+  const refusals = createRefusalRecorder(config.logger, options.logRefusals);
+  const exchange = createExchange(config, router, observers, refusals);
+  const receiver: WebhookReceiver<S, IdempotencyKeyOf<O>> = {
     on(pattern, handler) {
       router.add(pattern, handler as AnyHandler);
       return receiver;
@@ -138,6 +146,7 @@ export function createWebhookReceiver<S extends SchemaMap = Record<never, never>
   };
   Object.defineProperty(receiver, EXCHANGE, { value: exchange });
   Object.defineProperty(receiver, OBSERVERS, { value: observers });
+  registerRefusals(receiver, refusals);
   registerReceiver(receiver, { config, router, observers });
   return receiver;
 }
@@ -173,6 +182,7 @@ function createExchange(
   config: ReceiverConfig,
   router: Router,
   observers: ObserverList,
+  refusals: RefusalRecorder,
 ): (exchange: Exchange) => Promise<WebhookResult> {
   let consumedLogged = false;
   const backlog = config.inbox && createBacklogGate(config.inbox);
@@ -255,12 +265,18 @@ function createExchange(
       body: observers.wantsBody ? (bytes) => observers.read(bytes, fromReceived) : undefined,
     };
     const result = await run(exchange, clock).catch(internalError);
+    refusals.record(result);
     observers.answered(observation(result, durations(clock, performance.now())), fromReceived);
     return result;
   }
 
-  // Without observers nothing is timed or counted.
-  return (exchange) => (observers.size === 0 ? run(exchange).catch(internalError) : observed(exchange));
+  // Without observers nothing is timed; refusals are counted either way (in the one step that
+  // already follows run(), so no promise is added per delivery).
+  const counted = (result: WebhookResult) => {
+    refusals.record(result);
+    return result;
+  };
+  return (exchange) => (observers.size === 0 ? run(exchange).then(counted, internalError) : observed(exchange));
 }
 
 /** When an exchange started, had its body, and was verified (performance.now() milliseconds). */

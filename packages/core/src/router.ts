@@ -19,11 +19,18 @@ export class Router {
   readonly #cache = new Map<string, readonly AnyHandler[]>();
   readonly #isKnown: (name: string) => boolean;
   readonly #knownNames: () => readonly string[];
+  readonly #inWildcards: (name: string) => boolean;
   #registrations = 0;
 
-  constructor(isKnown: (name: string) => boolean, knownNames: () => readonly string[]) {
+  /** `inWildcards` says which known names prefix wildcards match (the receiver leaves legacy names out). */
+  constructor(
+    isKnown: (name: string) => boolean,
+    knownNames: () => readonly string[],
+    inWildcards: (name: string) => boolean = () => true,
+  ) {
     this.#isKnown = isKnown;
     this.#knownNames = knownNames;
+    this.#inWildcards = inWildcards;
   }
 
   add(pattern: string | readonly string[], handler: AnyHandler): void {
@@ -57,7 +64,9 @@ export class Router {
         .filter((route) => {
           const matches =
             route.kind === 'any' ||
-            (route.kind === 'exact' ? route.name === name : route.kind === 'prefix' && name.startsWith(route.prefix));
+            (route.kind === 'exact'
+              ? route.name === name
+              : route.kind === 'prefix' && name.startsWith(route.prefix) && this.#inWildcards(name));
           if (!matches || matched.has(route.registration)) return false;
           matched.add(route.registration);
           return true;
@@ -76,8 +85,13 @@ export class Router {
     if (typeof pattern !== 'string') throw new TypeError('armalo-webhooks: event names must be strings');
     if (pattern.endsWith('.*')) {
       const prefix = pattern.slice(0, -1);
-      if (!this.#knownNames().some((name) => name.startsWith(prefix))) {
-        throw new TypeError(`armalo-webhooks: the wildcard '${pattern}' matches no known event`);
+      const named = this.#knownNames().filter((name) => name.startsWith(prefix));
+      if (!named.some((name) => this.#inWildcards(name))) {
+        throw new TypeError(
+          named.length === 0
+            ? `armalo-webhooks: the wildcard '${pattern}' matches no known event`
+            : `armalo-webhooks: the wildcard '${pattern}' matches only legacy events, which wildcards leave out; name them: ${named.join(', ')}`,
+        );
       }
       return { kind: 'prefix', prefix, handler, registration };
     }

@@ -1,4 +1,11 @@
-import type { DataMap, EventNameOf, EventOf, EventPattern, MatchPattern, WebhookHandler } from '@armalo-webhooks/core';
+import type {
+  CheckedPattern,
+  DataMap,
+  EventNameOf,
+  EventOf,
+  MatchPattern,
+  WebhookHandler,
+} from '@armalo-webhooks/core';
 import { SetMetadata } from '@nestjs/common';
 
 /** The metadata key `@OnArmaloEvent` sets on a method; a registry symbol, so two copies agree. */
@@ -28,7 +35,9 @@ type Names = EventNameOf<Record<never, never>>;
  * }
  * ```
  */
-export function OnArmaloEvent<const P extends EventPattern<Names>>(pattern: P | readonly P[]) {
+export function OnArmaloEvent<const P extends string>(
+  pattern: CheckedPattern<Names, P> | readonly CheckedPattern<Names, P>[],
+) {
   return <H extends WebhookHandler<EventOf<DataMap<Record<never, never>>, MatchPattern<Names, P>>>>(
     target: object,
     key: string | symbol,

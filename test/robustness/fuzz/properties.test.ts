@@ -253,6 +253,7 @@ describe('property: receive() on arbitrary input', () => {
     'never throws, answers a 4xx row of the error table, runs no handler',
     async () => {
       const probe = probeReceiver({ withOnError: false });
+      const started = Date.now();
       await fc.assert(
         fc.asyncProperty(bodyBytes, fc.nat(2), headersArg, method, async (bytes, shape, headers, verb) => {
           count('arbitrary');
@@ -275,6 +276,10 @@ describe('property: receive() on arbitrary input', () => {
         params('arbitrary'),
       );
       expect(probe.lines).toEqual([]);
+      // Refusals are logged, but a flood of them is not: at most 10 lines a minute per receiver.
+      const minutes = Math.floor((Date.now() - started) / 60_000) + 1;
+      expect(probe.refusals.length).toBeGreaterThan(0);
+      expect(probe.refusals.length).toBeLessThanOrEqual(10 * minutes);
       expectCovered('arbitrary', [
         'MISSING_SIGNATURE',
         'MALFORMED_SIGNATURE',

@@ -24,14 +24,23 @@ const HINTS: Record<string, string> = {
   TIMESTAMP_OUT_OF_TOLERANCE: "the envelope timestamp is outside the receiver's replay window",
   INVALID_EVENT_DATA: "`data` does not match the event's schema (see `armalo-webhooks sample <event> --data-only`)",
   INVALID_ENVELOPE: 'the body is not an { event, timestamp, data } envelope',
-  RAW_BODY_UNAVAILABLE: 'a body parser runs before the webhook handler; mount the webhook route first',
+  // Each host says in its own terms how to mount the route (details.fix), and that is printed
+  // instead; this line is for receivers that do not send one.
+  RAW_BODY_UNAVAILABLE: 'the server read or parsed the body before the webhook handler could see its bytes',
 };
 
-/** One answer as a line: status, outcome, latency, then the body. */
+/** The receiver's own `details.fix`, when its answer has one. */
+function fixFrom(response: DeliveryResponse): string | undefined {
+  const details = (response.json as { details?: { fix?: unknown } } | undefined)?.details;
+  return typeof details?.fix === 'string' ? details.fix : undefined;
+}
+
+/** One answer as a line: status, outcome, the request's latency (and the connect, when one was made), the body. */
 export function formatResponse(response: DeliveryResponse, prefix = ''): string {
   const status = `${response.status} ${response.statusText}`.trim();
   const body = response.bodyText.trim() === '' ? '(empty body)' : response.bodyText.trim();
-  return `${prefix}${status} · ${response.outcome} · ${response.latencyMs.toFixed(1)} ms · ${body}\n`;
+  const connect = response.connectMs === undefined ? '' : ` (connect ${response.connectMs.toFixed(1)} ms)`;
+  return `${prefix}${status} · ${response.outcome} · ${response.latencyMs.toFixed(1)} ms${connect} · ${body}\n`;
 }
 
 /** Counts and latencies over several answers. */
@@ -48,7 +57,9 @@ export function formatSummary(responses: readonly DeliveryResponse[]): string {
 export function registerSendCommand(program: Command, ctx: CommandContext): void {
   const command = program
     .command('send')
-    .description('build, sign and POST a delivery to a local endpoint; print status, body and latency')
+    .description(
+      'build, sign and POST a delivery to a local endpoint; print status, body and latency (the request alone; connecting is shown apart)',
+    )
     .argument('<event>', 'an event name (see `armalo-webhooks events`)')
     .requiredOption('-u, --url <url>', 'the webhook endpoint, e.g. http://127.0.0.1:3000/webhooks/armalo')
     .option('-d, --data <json|@file>', "the envelope's data as JSON, or @path to a JSON file (default: a sample)")
@@ -117,7 +128,7 @@ Examples:
         );
         return;
       }
-      const hint = first.code === undefined ? undefined : HINTS[first.code];
+      const hint = fixFrom(first) ?? (first.code === undefined ? undefined : HINTS[first.code]);
       ctx.stderr(
         `error: ${unexpected.length === 1 ? 'the receiver' : `${unexpected.length} of ${responses.length} answers`} rejected the delivery (${first.status}${first.code === undefined ? '' : ` ${first.code}`})${hint === undefined ? '' : `: ${hint}`}\n`,
       );
