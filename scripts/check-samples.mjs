@@ -12,6 +12,8 @@
 //   <!-- sample: context webhooks app:express -->  the block continues an earlier one: declare those names
 //                                                  (the table CONTEXT below) instead of repeating the setup
 //   <!-- sample: skip REASON -->                   not compiled; only for blocks that show what does NOT work
+//   <!-- file: examples/x/y.ts -->                 the block is that file of the repository, verbatim (checked
+//                                                  here); the file is compiled, and run, by its own package
 // Anything else is compiled as it stands: an undefined name is an error, as it would be for the reader.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +53,7 @@ const docs = [
     : []),
 ];
 
-/** @returns {{ line: number, code: string, marker: string | undefined }[]} */
+/** @returns {{ line: number, code: string, marker: string | undefined, copyOf: string | undefined }[]} */
 function blocks(text) {
   const lines = text.split('\n');
   const found = [];
@@ -62,11 +64,12 @@ function blocks(text) {
     let j = i - 1;
     while (j >= 0 && lines[j]?.trim() === '') j--;
     const marker = /^\s*<!--\s*sample:\s*(.*?)\s*-->\s*$/.exec(lines[j] ?? '')?.[1];
+    const copyOf = /^\s*<!--\s*file:\s*(\S+)\s*-->\s*$/.exec(lines[j] ?? '')?.[1];
     const body = [];
     let k = i + 1;
     for (; k < lines.length && !/^\s*```\s*$/.test(lines[k] ?? ''); k++)
       body.push((lines[k] ?? '').slice(indent.length));
-    found.push({ line: i + 1, code: body.join('\n'), marker });
+    found.push({ line: i + 1, code: body.join('\n'), marker, copyOf });
     i = k;
   }
   return found;
@@ -80,6 +83,7 @@ const where = new Map(); // generated file -> doc:line, to point errors back at 
 const docDirs = [];
 let checked = 0;
 let skipped = 0;
+let copies = 0;
 const problems = [];
 for (const doc of docs) {
   const slug = doc
@@ -90,6 +94,14 @@ for (const doc of docs) {
   docDirs.push(slug);
   for (const block of blocks(readFileSync(join(root, doc), 'utf8'))) {
     const marker = block.marker ?? '';
+    if (block.copyOf !== undefined) {
+      const source = join(root, block.copyOf);
+      if (!existsSync(source)) problems.push(`${doc}:${block.line}: ${block.copyOf} does not exist`);
+      else if (readFileSync(source, 'utf8') !== `${block.code}\n`)
+        problems.push(`${doc}:${block.line}: the block differs from ${block.copyOf}`);
+      copies++;
+      continue;
+    }
     if (marker.startsWith('skip')) {
       if (marker.trim() === 'skip') problems.push(`${doc}:${block.line}: "sample: skip" needs a reason`);
       skipped++;
@@ -162,4 +174,6 @@ try {
   console.error(`\ncheck-samples: errors in the code samples above (${checked} blocks checked, ${skipped} skipped)`);
   process.exit(1);
 }
-console.log(`check-samples: ${checked} code blocks type-check (${skipped} skipped with a reason)`);
+console.log(
+  `check-samples: ${checked} code blocks type-check, ${copies} are verbatim files of the repository (${skipped} skipped with a reason)`,
+);
