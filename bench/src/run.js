@@ -4,7 +4,7 @@
 //   node src/run.js [--quick] [--only micro,http,...] [--skip next,...] [--out path] [--no-docs]
 //   node src/run.js --docs-from results/latest.json   (rewrite the docs block only)
 //
-// Sections: micro, http, express, fastify, next, stores, inbox, memory. express/fastify/next/stores come
+// Sections: micro, http, express, fastify, next, stores, inbox, memory, instructions. express/fastify/next/stores come
 // from optional modules (http-express.js, http-fastify.js, next.js, stores.js) imported when
 // present; see README.md for the row shape they return.
 import { spawnSync } from 'node:child_process';
@@ -43,6 +43,7 @@ const SECTIONS = [
   { id: 'stores', module: './stores.js', fn: 'runStoreBench', optional: true },
   { id: 'inbox', module: './inbox.js', fn: 'runInboxBench', optional: true },
   { id: 'memory', module: './memory.js', fn: 'runMemoryBench' },
+  { id: 'instructions', module: './instructions.js', fn: 'runInstructionBench', optional: true },
 ];
 
 const log = (line) => process.stderr.write(`[bench ${elapsed()}] ${line}\n`);

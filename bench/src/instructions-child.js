@@ -1,0 +1,73 @@
+// One candidate of the instruction-count benchmark, run under callgrind by instructions.js:
+//   valgrind --tool=callgrind --instr-atstart=no node src/instructions-child.js <candidate> <bytes> <calls>
+// Warms up with <calls> calls, switches instrumentation on (callgrind_control), then makes <calls>
+// more, so the count covers warmed-up code only.
+import { spawn } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createMemoryStore, createWebhookReceiver } from '@armalo-webhooks/core';
+import Stripe from 'stripe';
+import { envelopeBody, SECRET, sign } from './fixtures.js';
+
+const [candidate, bytesArg, callsArg] = process.argv.slice(2);
+const bytes = Number(bytesArg);
+const calls = Number(callsArg);
+const STRIPE_SECRET = 'whsec_stripe_bench_secret';
+const stripe = new Stripe('sk_test_bench', { telemetry: false });
+const key = Buffer.from(SECRET);
+const silent = { warn() {}, error() {} };
+
+// Distinct bodies, so that the memory store claims a new key on every call (a repeat would take
+// the cheaper duplicate path); the store is cleared each time the pool starts over.
+const pool = Array.from({ length: 4096 }, (_, i) => {
+  const body = Buffer.from(envelopeBody(bytes, i + 1), 'utf8');
+  const signature = sign(body);
+  return {
+    body,
+    signature,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      'x-armalo-signature': signature,
+    },
+    stripeHeader: stripe.webhooks.generateTestHeaderString({ payload: body.toString('utf8'), secret: STRIPE_SECRET }),
+  };
+});
+const store = createMemoryStore({ logger: silent });
+const receiver = createWebhookReceiver({
+  secret: SECRET,
+  idempotency: candidate === 'receive-memory' ? { store } : false,
+  logger: silent,
+}).on('score.changed', () => {});
+
+const CANDIDATES = {
+  // What any careful receiver must do: verify in constant time, then parse.
+  floor: (d) => {
+    const digest = createHmac('sha256', key).update(d.body).digest();
+    if (!timingSafeEqual(digest, Buffer.from(d.signature, 'hex'))) throw new Error('bad signature');
+    return JSON.parse(d.body.toString('utf8'));
+  },
+  stripe: (d) => stripe.webhooks.constructEvent(d.body, d.stripeHeader, STRIPE_SECRET, 3600),
+  'receive-noidem': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
+  'receive-memory': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
+};
+const run = CANDIDATES[candidate];
+if (!run) throw new Error(`unknown candidate ${candidate}`);
+
+let n = 0;
+async function loop(count) {
+  for (let i = 0; i < count; i++) {
+    const d = pool[n % pool.length];
+    if (n % pool.length === 0) store.clear();
+    n++;
+    const result = await run(d);
+    if (result?.status !== undefined && result.status !== 200) throw new Error(`status ${result.status}`);
+  }
+}
+
+await loop(calls);
+await new Promise((resolve) =>
+  spawn('callgrind_control', ['--instr=on', String(process.pid)], { stdio: 'ignore' }).on('exit', resolve),
+);
+// callgrind applies the command at its next poll; give it a moment before the measured calls.
+await new Promise((resolve) => setTimeout(resolve, 100));
+await loop(calls);

@@ -1,0 +1,109 @@
+// Instructions per delivery, counted by valgrind's callgrind: a figure that does not move with
+// what else the machine is doing (two runs agree to about 0.1%), where time-based ratios on this
+// shared 2-core machine move by 5-10%. Each candidate runs in its own process under callgrind
+// (about 30x slower than native, so a few thousand calls). Skipped when valgrind is missing.
+//
+//   node bench/src/instructions.js          # 300 B and 4 KiB, 20,000 measured calls each
+//   node bench/src/instructions.js --quick  # 300 B only, 3,000 calls
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./instructions-child.js', import.meta.url));
+const NAMES = {
+  floor: 'floor: createHmac + timingSafeEqual + JSON.parse',
+  stripe: 'stripe webhooks.constructEvent (verify + JSON.parse)',
+  'receive-noidem': 'armalo receive(), idempotency off, no-op handler',
+  'receive-memory': 'armalo receive(), memory store, unique bodies, no-op handler',
+};
+
+function count(candidate, bytes, calls, dir) {
+  const out = join(dir, `${candidate}-${bytes}.out`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        `--callgrind-out-file=${out}`,
+        process.execPath,
+        CHILD,
+        candidate,
+        String(bytes),
+        String(calls),
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        if (error) return reject(new Error(`${candidate} ${bytes} B: ${stderr.split('\n').slice(-5).join(' ')}`));
+        const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1];
+        if (total === undefined) return reject(new Error(`${candidate}: no totals in ${out}`));
+        resolve(Number(total) / calls);
+      },
+    );
+  });
+}
+
+export async function runInstructionBench({ quick = false, log = console.log } = {}) {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    return [
+      { group: 'instructions', name: 'instruction counts', value: Number.NaN, skipped: 'valgrind not installed' },
+    ];
+  }
+  const sizes = quick ? [300] : [300, 4096];
+  const calls = quick ? 3_000 : 20_000;
+  const dir = mkdtempSync(join(os.tmpdir(), 'armalo-bench-callgrind-'));
+  const rows = [];
+  try {
+    for (const bytes of sizes) {
+      const counts = {};
+      // Two at a time: instruction counts do not depend on sharing the CPUs.
+      const ids = Object.keys(NAMES);
+      for (let i = 0; i < ids.length; i += 2) {
+        const pair = ids.slice(i, i + 2);
+        log(`instructions ${bytes} B: ${pair.join(', ')}`);
+        const values = await Promise.all(pair.map((id) => count(id, bytes, calls, dir)));
+        pair.forEach((id, j) => {
+          counts[id] = values[j];
+        });
+      }
+      const group = `instructions ${bytes} B`;
+      const row = (id, baseline, target, note) => ({
+        group,
+        name: baseline ? `${NAMES[id]} vs ${baseline === 'floor' ? 'the floor' : 'stripe'}` : NAMES[id],
+        value: counts[id],
+        unit: 'instr',
+        ...(baseline ? { baseline: NAMES[baseline], ratio: counts[id] / counts[baseline] } : {}),
+        ...(target ? { target } : {}),
+        ...(note || quick
+          ? { note: [note, quick ? 'quick: 3,000 calls, not fully warmed up' : ''].filter(Boolean).join('; ') }
+          : {}),
+      });
+      rows.push(
+        row('floor'),
+        row('stripe', 'floor'),
+        row('receive-noidem', 'floor'),
+        row('receive-memory', 'floor'),
+        row(
+          'receive-noidem',
+          'stripe',
+          '< 1.00',
+          'instructions per call, warmed up; below 1.00 means fewer than stripe',
+        ),
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await runInstructionBench({ quick: process.argv.includes('--quick') });
+  for (const r of rows) {
+    console.log(
+      `${r.group}  ${r.name.padEnd(90)} ${Math.round(r.value).toLocaleString('en-US').padStart(8)}${r.ratio ? `  ${r.ratio.toFixed(3)}x` : ''}`,
+    );
+  }
+}
