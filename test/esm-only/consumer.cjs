@@ -29,6 +29,7 @@ const entryPoints = [
   '@armalo-webhooks/pg-boss',
   '@armalo-webhooks/postgres',
   '@armalo-webhooks/redis',
+  'armalo-webhooks',
 ];
 
 async function main() {
