@@ -78,6 +78,26 @@ export function delivery(bytes, seq = 0) {
   };
 }
 
+/**
+ * `count` distinct signed bodies of about `bytes` bytes, with the headers Node hands a request
+ * listener for them: for loops that must not hit the idempotency store's duplicate shortcut.
+ */
+export function signedPool(bytes, count) {
+  return Array.from({ length: count }, (_, i) => {
+    const body = Buffer.from(envelopeBody(bytes, i + 1), 'utf8');
+    const signature = sign(body);
+    return {
+      body,
+      signature,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        'x-armalo-signature': signature,
+      },
+    };
+  });
+}
+
 let requestSeq = 0;
 
 /**

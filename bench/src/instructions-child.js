@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createMemoryStore, createWebhookReceiver } from '@armalo-webhooks/core';
 import Stripe from 'stripe';
-import { envelopeBody, SECRET, sign } from './fixtures.js';
+import { SECRET, signedPool } from './fixtures.js';
 
 const [candidate, bytesArg, callsArg] = process.argv.slice(2);
 const bytes = Number(bytesArg);
@@ -18,20 +18,10 @@ const silent = { warn() {}, error() {} };
 
 // Distinct bodies, so that the memory store claims a new key on every call (a repeat would take
 // the cheaper duplicate path); the store is cleared each time the pool starts over.
-const pool = Array.from({ length: 4096 }, (_, i) => {
-  const body = Buffer.from(envelopeBody(bytes, i + 1), 'utf8');
-  const signature = sign(body);
-  return {
-    body,
-    signature,
-    headers: {
-      'content-type': 'application/json',
-      'content-length': String(body.length),
-      'x-armalo-signature': signature,
-    },
-    stripeHeader: stripe.webhooks.generateTestHeaderString({ payload: body.toString('utf8'), secret: STRIPE_SECRET }),
-  };
-});
+const pool = signedPool(bytes, 4096).map((d) => ({
+  ...d,
+  stripeHeader: stripe.webhooks.generateTestHeaderString({ payload: d.body.toString('utf8'), secret: STRIPE_SECRET }),
+}));
 const store = createMemoryStore({ logger: silent });
 const receiver = createWebhookReceiver({
   secret: SECRET,

@@ -2,26 +2,13 @@
 // `node --cpu-prof bench/src/profile-receive.js <mode> <bytes>` shows where receive() spends time.
 // Modes: noidem (idempotency off), memory (memory store, unique bodies), verify.
 import { createMemoryStore, createVerifier, createWebhookReceiver } from '@armalo-webhooks/core';
-import { envelopeBody, SECRET, sign } from './fixtures.js';
+import { SECRET, signedPool } from './fixtures.js';
 
 const mode = process.argv[2] ?? 'noidem';
 const bytes = Number(process.argv[3] ?? 300);
 const seconds = Number(process.argv[4] ?? 5);
 const count = bytes >= 65536 ? 512 : 4096;
-const pool = Array.from({ length: count }, (_, i) => {
-  const body = Buffer.from(envelopeBody(bytes, i + 1), 'utf8');
-  const signature = sign(body);
-  return {
-    body,
-    signature,
-    headers: {
-      host: '127.0.0.1:3000',
-      'content-type': 'application/json',
-      'content-length': String(body.length),
-      'x-armalo-signature': signature,
-    },
-  };
-});
+const pool = signedPool(bytes, count).map((d) => ({ ...d, headers: { host: '127.0.0.1:3000', ...d.headers } }));
 const store = createMemoryStore({ logger: { warn() {}, error() {} } });
 const receiver = createWebhookReceiver({
   secret: SECRET,
