@@ -1,3 +1,3 @@
 export type { ExpressContext, ExpressResponseView } from './context.js';
-export { armaloWebhooks } from './middleware.js';
+export { armaloWebhooks, type WebhookHandlerOptions, webhookHandler } from './middleware.js';
 export { verify } from './raw-body.js';

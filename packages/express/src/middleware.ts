@@ -1,5 +1,6 @@
+import type { WebhookContextExtensions } from '@armalo-webhooks/core';
 import { type AnyWebhookReceiver, handleExchange, writeNodeResult } from '@armalo-webhooks/core/adapter';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { expressContext } from './context.js';
 import { capturedRawBody } from './raw-body.js';
 
@@ -29,13 +30,42 @@ const FIX =
  * ```
  */
 export function armaloWebhooks(receiver: AnyWebhookReceiver): RequestHandler {
+  return webhookHandler({ receiver, fix: FIX, context: expressContext });
+}
+
+/** What an adapter built on Express says to {@link webhookHandler}. */
+export interface WebhookHandlerOptions {
+  receiver: AnyWebhookReceiver;
+  /** The `details.fix` of `RAW_BODY_UNAVAILABLE` when something read the body first. */
+  fix: string;
+  /** The adapter's `ctx` values. */
+  context(req: Request, res: Response): WebhookContextExtensions;
+}
+
+/**
+ * The middleware on its own, for adapters built on Express (the NestJS module on
+ * platform-express): the same rule for where the raw body is, with their own `fix` text and
+ * `ctx` values. Applications use {@link armaloWebhooks}.
+ *
+ * @example
+ * ```ts
+ * import { webhookHandler } from '@armalo-webhooks/express';
+ *
+ * app.all('/webhooks/armalo', webhookHandler({
+ *   receiver: webhooks,
+ *   fix: 'Register body parsers after MyFramework.mount()',
+ *   context: (req) => ({ myFramework: { req } }),
+ * }));
+ * ```
+ */
+export function webhookHandler({ receiver, fix, context }: WebhookHandlerOptions): RequestHandler {
   return (req, res, next) => {
     const bytes = capturedRawBody(req);
     handleExchange(receiver, {
       method: req.method,
       headers: req.headers,
-      body: bytes === undefined ? { kind: 'node', stream: req, fix: FIX } : { kind: 'bytes', bytes },
-      context: expressContext(req, res),
+      body: bytes === undefined ? { kind: 'node', stream: req, fix } : { kind: 'bytes', bytes },
+      context: context(req, res),
     }).then((result) => writeNodeResult(res, result), next);
   };
 }
