@@ -2,7 +2,7 @@
 // to an exporter that drops them, metrics into a reader nobody collects. What `instrument()` adds
 // to a delivery is then the SDK's own work, not an exporter's.
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 class IdleReader extends MetricReader {
   async onForceFlush() {}
@@ -18,7 +18,7 @@ const dropExporter = {
 
 export function createOtelProviders() {
   return {
-    tracerProvider: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropExporter)] }),
+    tracerProvider: new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: dropExporter })] }),
     meterProvider: new MeterProvider({ readers: [new IdleReader()] }),
   };
 }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 // The packages are ESM only. CommonJS applications load them with a plain require(), which
-// Node.js runs as require(esm) from 20.19 and 22.12 on; the READMEs promise exactly that, so it
+// Node.js runs as require(esm) from 22.12 on; the READMEs promise exactly that, so it
 // is checked against the built packages with the node binary running this suite (each Node line
 // of CI runs it once).
 const consumer = fileURLToPath(new URL('./consumer.cjs', import.meta.url));

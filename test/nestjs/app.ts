@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import express from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { BodyConsumption } from '../conformance/cases.js';
 
 export const WEBHOOK_PATH = '/webhooks/armalo';
@@ -108,13 +109,13 @@ export async function createApp(
     bodyParser: options.bodyParser ?? true,
   });
   if (platform === 'fastify' && options.consumed === 'parsed') {
-    const fastify = app.getHttpAdapter().getInstance();
+    const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
     fastify.addHook('preValidation', async (request: { body: unknown }) => {
       request.body = { parsedBy: 'a hook' };
     });
   }
   if (platform === 'fastify' && options.consumed === 'drained') {
-    const fastify = app.getHttpAdapter().getInstance();
+    const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
     fastify.addHook('preParsing', async (_request: unknown, _reply: unknown, payload: AsyncIterable<unknown>) => {
       for await (const _chunk of payload) {
         // discard, and hand on the spent stream
@@ -124,7 +125,7 @@ export async function createApp(
   }
   if (!options.listen) {
     await app.init();
-    if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
+    if (platform === 'fastify') await (app.getHttpAdapter().getInstance() as FastifyInstance).ready();
     return { app, url: '' };
   }
   await app.listen(0, '127.0.0.1');

@@ -1,5 +1,5 @@
 // The Lambda function: deploy this file (bundled or with node_modules) with the handler
-// `handler.handler`, on a Node.js 20 or 22 runtime, and ARMALO_WEBHOOK_SECRET in its environment.
+// `handler.handler`, on a Node.js 22 or 24 runtime, and ARMALO_WEBHOOK_SECRET in its environment.
 import { createLambdaHandler } from '@armalo-webhooks/aws-lambda';
 import { createWebhookReceiver } from '@armalo-webhooks/core';
 

@@ -11,10 +11,14 @@ import { Redis, type RedisOptions } from 'ioredis';
  */
 export type BullMQConnection = string | RedisOptions | Redis;
 
+// ioredis 6 declares `replyMapping?: Mode | undefined` in `RedisOptions` but `replyMapping?: Mode` in its
+// constructor, which `exactOptionalPropertyTypes` tells apart; the values are the same.
+type ConstructorOptions = RedisOptions & { replyMapping?: 'legacy' };
+
 function create(connection: BullMQConnection, overrides: RedisOptions): Redis {
   if (connection instanceof Redis) return connection.duplicate(overrides);
-  if (typeof connection === 'string') return new Redis(connection, overrides);
-  return new Redis({ ...connection, ...overrides });
+  if (typeof connection === 'string') return new Redis(connection, overrides as ConstructorOptions);
+  return new Redis({ ...connection, ...overrides } as ConstructorOptions);
 }
 
 /**
