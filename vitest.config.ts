@@ -6,7 +6,7 @@ export default defineConfig({
     // Unit tests import core's sources, which pick their crypto backend through package.json
     // "imports"; point that at the Node backend's source so tests never run a stale build.
     alias: {
-      '#crypto': fileURLToPath(new URL('./packages/core/src/crypto/node.ts', import.meta.url)),
+      '#crypto': fileURLToPath(new URL('./packages/core/src/verify/crypto/node.ts', import.meta.url)),
       '#node-body': fileURLToPath(new URL('./packages/core/src/exchange/read-node-stream.ts', import.meta.url)),
     },
   },

@@ -1,7 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
 import { createWebhookReceiver, verifyWebhookSignature } from '@armalo-webhooks/core';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import * as web from '../../packages/core/src/crypto/web.js';
+import * as web from '../../packages/core/src/verify/crypto/web.js';
 import {
   assertNoLeaks,
   capturingHooks,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERRORS, isWebhookError, WebhookError } from './errors.js';
-import { acknowledged, isAnswer, refusal } from './result.js';
+import { acknowledged, isAnswer, refusal } from './exchange/result.js';
 
 describe('WebhookError', () => {
   it('carries code, status, details and cause, with the message of the table', () => {

@@ -1,5 +1,13 @@
 export type { RawBody } from './bytes.js';
 export {
+  ERROR_STATUS,
+  ERRORS,
+  isWebhookError,
+  WebhookError,
+  type WebhookErrorCode,
+  type WebhookErrorOptions,
+} from './errors.js';
+export {
   type CatalogEventName,
   type CatalogRow,
   EVENT_CATALOG,
@@ -9,18 +17,24 @@ export {
   isCatalogEventName,
   LEGACY_EVENT_NAMES,
   type LegacyEventName,
-} from './catalog.js';
+} from './events/catalog.js';
+export type * from './events/event-types.js';
 export {
-  ERROR_STATUS,
-  ERRORS,
-  isWebhookError,
-  WebhookError,
-  type WebhookErrorCode,
-  type WebhookErrorOptions,
-} from './errors.js';
-export type * from './event-types.js';
+  type Envelope,
+  type EvalCompletedData,
+  envelopeSchema,
+  evalCompletedDataSchema,
+  parseEventTimestamp,
+  type ScoreChangedData,
+  scoreChangedDataSchema,
+  type UnknownData,
+  unknownDataSchema,
+} from './events/schemas.js';
+export type { StandardSchemaV1 } from './events/standard-schema.js';
+export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './exchange/result.js';
 export type { HeadersInput } from './headers.js';
-export type { Claim, IdempotencyStore, MaybePromise } from './idempotency.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './idempotency/memory-store.js';
+export type { Claim, IdempotencyStore, MaybePromise } from './idempotency/store.js';
 export { createMemoryInbox, type MemoryInbox, type MemoryInboxOptions } from './inbox/memory-inbox.js';
 export type {
   ConsumeOptions,
@@ -37,8 +51,7 @@ export type {
   StoredDelivery,
 } from './inbox/types.js';
 export { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from './inbox/worker.js';
-export type { WebhookLogger } from './logger.js';
-export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export type { WebhookLogger } from './observe/logger.js';
 export type {
   AnsweredObservation,
   AttemptObservation,
@@ -46,28 +59,16 @@ export type {
   ReceivedObservation,
   StoringObservation,
   WebhookObserver,
-} from './observer.js';
-export { createWebhookReceiver, observe, type ReceiveInput, type WebhookReceiver } from './receiver.js';
+} from './observe/observer.js';
+export { type RefusalLogOptions, refusalCounts } from './observe/refusal-log.js';
 export type {
   ErrorInfo,
   IdempotencyOptions,
   InboxOptions,
   ToleranceOptions,
   WebhookReceiverOptions,
-} from './receiver-options.js';
-export { type RefusalLogOptions, refusalCounts } from './refusal-log.js';
-export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './result.js';
-export {
-  type Envelope,
-  type EvalCompletedData,
-  envelopeSchema,
-  evalCompletedDataSchema,
-  parseEventTimestamp,
-  type ScoreChangedData,
-  scoreChangedDataSchema,
-  type UnknownData,
-  unknownDataSchema,
-} from './schemas.js';
+} from './receiver/options.js';
+export { createWebhookReceiver, observe, type ReceiveInput, type WebhookReceiver } from './receiver/receiver.js';
 export {
   createVerifier,
   parseSignatureHeader,
@@ -78,5 +79,4 @@ export {
   type VerifierOptions,
   type VerifyOutcome,
   verifyWebhookSignature,
-} from './signature.js';
-export type { StandardSchemaV1 } from './standard-schema.js';
+} from './verify/signature.js';

@@ -1,7 +1,7 @@
-import type { SchemaMap } from '../event-types.js';
+import type { SchemaMap } from '../events/event-types.js';
+import type { WebhookResult } from '../exchange/result.js';
 import type { Exchange } from '../exchange/types.js';
-import { EXCHANGE, type WebhookReceiver } from '../receiver.js';
-import type { WebhookResult } from '../result.js';
+import { EXCHANGE, type WebhookReceiver } from '../receiver/receiver.js';
 
 /**
  * Any receiver from `createWebhookReceiver()`, whatever its schemas: what adapters accept.

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { WebhookResult } from '../result.js';
+import type { WebhookResult } from '../exchange/result.js';
 
 /**
  * Writes a result to a Node response as it is: status, headers, JSON body. Does nothing once the

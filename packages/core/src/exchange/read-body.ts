@@ -1,9 +1,9 @@
 import { readNodeStream } from '#node-body';
 import { toBytes } from '../bytes.js';
-import { tooLarge } from '../check-request.js';
 import { getSingleHeader, type HeadersInput } from '../headers.js';
-import { refusal, type WebhookResult } from '../result.js';
+import { tooLarge } from './check-request.js';
 import { readWebStream } from './read-web-stream.js';
+import { refusal, type WebhookResult } from './result.js';
 import type { BodyRead, ExchangeBody } from './types.js';
 
 /** The receiver's limits on reading bodies, and its count of bodies being read right now. */

@@ -1,5 +1,5 @@
 import type { RawBody } from '../bytes.js';
-import type { WebhookContextExtensions } from '../event-types.js';
+import type { WebhookContextExtensions } from '../events/event-types.js';
 import type { HeadersInput } from '../headers.js';
 
 /**

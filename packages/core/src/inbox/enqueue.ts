@@ -1,10 +1,10 @@
 import { bytesToBase64 } from '../bytes.js';
-import type { InboxConfig, ReceiverConfig } from '../config.js';
-import { type Delivery, deliveryKey, failed } from '../dispatch.js';
 import { WebhookError } from '../errors.js';
+import { type Delivery, deliveryKey, failed } from '../exchange/dispatch.js';
+import { acknowledged, refusal, type WebhookResult } from '../exchange/result.js';
 import { getSingleHeader, type HeadersInput } from '../headers.js';
-import { acknowledged, refusal, type WebhookResult } from '../result.js';
-import { callStore } from '../store-call.js';
+import { callStore } from '../idempotency/store-call.js';
+import type { InboxConfig, ReceiverConfig } from '../receiver/config.js';
 import type { StoredDelivery } from './types.js';
 
 const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;

@@ -1,13 +1,13 @@
 import { base64ToBytes } from '../bytes.js';
-import { report, runEach } from '../dispatch.js';
 import { WebhookError } from '../errors.js';
-import type { WebhookContext, WebhookEvent } from '../event-types.js';
-import type { AttemptObservation, AttemptResultObservation } from '../observer.js';
-import { type ErrorBody, isAnswer, type ResultMeta } from '../result.js';
-import { parseDelivery, validateEvent } from '../steps.js';
+import type { WebhookContext, WebhookEvent } from '../events/event-types.js';
+import { report, runEach } from '../exchange/dispatch.js';
+import { type ErrorBody, isAnswer, type ResultMeta } from '../exchange/result.js';
+import { parseDelivery, validateEvent } from '../exchange/steps.js';
+import type { AttemptObservation, AttemptResultObservation } from '../observe/observer.js';
+import type { ReceiverInternals } from '../receiver/internals.js';
 import { backoffMs, type RetryConfig } from './backoff.js';
 import { describeFailure } from './failure.js';
-import type { ReceiverInternals } from './internals.js';
 import type { InboxFailure, InboxJob, InboxOutcome, ProcessJob } from './types.js';
 
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;

@@ -1,4 +1,4 @@
-import type { WebhookContextExtensions } from '../event-types.js';
+import type { WebhookContextExtensions } from '../events/event-types.js';
 
 /**
  * A verified delivery as an inbox stores it: everything the worker needs to run the handlers later,

@@ -1,7 +1,7 @@
-import { describeError, log } from '../logger.js';
-import { positive, timerMs } from '../timers.js';
+import { describeError, log } from '../observe/logger.js';
+import { receiverInternals } from '../receiver/internals.js';
+import { positive, timerMs } from '../receiver/option-checks.js';
 import type { RetryConfig } from './backoff.js';
-import { receiverInternals } from './internals.js';
 import { createJobProcessor } from './process-job.js';
 import type { InboxConsumer } from './types.js';
 

@@ -1,4 +1,4 @@
-import { log, type WebhookLogger } from '../logger.js';
+import { log, type WebhookLogger } from '../observe/logger.js';
 
 const QUIET_MS = 30_000;
 

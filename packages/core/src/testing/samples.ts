@@ -1,4 +1,4 @@
-import { type CatalogEventName, EVENT_CATALOG, type EventDataMap } from '../catalog.js';
+import { type CatalogEventName, EVENT_CATALOG, type EventDataMap } from '../events/catalog.js';
 
 /**
  * Sample `data` for an event, from its catalog row: a fresh copy every call, so a test can change

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { CatalogEventName, EventDataMap } from '../catalog.js';
+import type { CatalogEventName, EventDataMap } from '../events/catalog.js';
 import { type LambdaEventOptions, type LambdaHttpEvent, toLambdaEvent } from './lambda-event.js';
 import { sampleData } from './samples.js';
 

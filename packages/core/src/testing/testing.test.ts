@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { EVENT_NAMES, LEGACY_EVENT_NAMES } from '../catalog.js';
+import { EVENT_NAMES, LEGACY_EVENT_NAMES } from '../events/catalog.js';
 import { bodyBytes, vectors } from '../fixtures/vectors.js';
-import { createWebhookReceiver } from '../receiver.js';
+import { createWebhookReceiver } from '../receiver/receiver.js';
 import { createSignedDelivery, createUncheckedDelivery, sampleData, sign } from './index.js';
 
 const SECRET = 'whsec_testing_kit';

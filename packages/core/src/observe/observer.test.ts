@@ -1,0 +1,117 @@
+import { describe, expect, it, vi } from 'vitest';
+import { delivery, receiverWith, SECRET, silentLogger } from '../fixtures/receiver.js';
+import { type AnsweredObservation, observe, type WebhookObserver } from '../index.js';
+import { sampleData } from '../testing/index.js';
+
+function recorder() {
+  const seen: { answer: AnsweredObservation; fromReceived: unknown }[] = [];
+  let next = 0;
+  const observer: WebhookObserver = {
+    received: () => ++next,
+    answered: (answer, fromReceived) => seen.push({ answer, fromReceived }),
+  };
+  return { seen, observer };
+}
+
+describe('observers', () => {
+  it('are told each exchange started and how it was answered, with what received returned', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith({ observers: [observer] }).on('score.changed', () => {});
+    const first = delivery('score.changed', sampleData('score.changed'));
+    await receiver.receive({ ...first, method: 'POST' });
+    await receiver.receive({ ...first, method: 'POST' });
+    await receiver.receive({ ...delivery('score.changed', {}, { secret: 'whsec_other' }), method: 'POST' });
+    expect(seen.map(({ answer, fromReceived }) => [fromReceived, answer.code, answer.duplicate, answer.event])).toEqual(
+      [
+        [1, undefined, false, 'score.changed'],
+        [2, undefined, true, 'score.changed'],
+        [3, 'INVALID_SIGNATURE', false, undefined],
+      ],
+    );
+    expect(seen[0]?.answer.secretIndex).toBe(0);
+    const { durations } = seen[0]!.answer;
+    for (const value of Object.values(durations)) expect(value).toBeGreaterThanOrEqual(0);
+    expect(durations.totalMs).toBeGreaterThanOrEqual(durations.readMs + durations.verifyMs);
+  });
+
+  it('see the cause of a failed delivery, and never the secret, the signature or the body', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith({ onError: () => {} }).on('eval.failed', () => {
+      throw new Error('database down');
+    });
+    observe(receiver, observer);
+    const sent = delivery('eval.failed', { note: 'a-unique-body-marker' });
+    await receiver.receive(sent);
+    const answer = seen[0]!.answer;
+    expect(answer.code).toBe('HANDLER_FAILED');
+    expect(String((answer.error as Error).cause)).toContain('database down');
+    const text = JSON.stringify({ ...answer, error: undefined });
+    for (const secret of [SECRET, String(sent.headers['x-armalo-signature']), 'a-unique-body-marker']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('hand the exact bytes received, before verification, to an observer that defines read', async () => {
+    const bodies: { text: string; fromReceived: unknown }[] = [];
+    const reader: WebhookObserver = {
+      received: () => 'exchange-1',
+      read: (body, fromReceived) => bodies.push({ text: new TextDecoder().decode(body), fromReceived }),
+    };
+    const receiver = receiverWith({ observers: [recorder().observer, reader] });
+    const tampered = delivery('eval.failed', { i: 1 }, { secret: 'whsec_other' });
+    await receiver.receive(tampered);
+    // Handed over before verification: a refused delivery is exactly what a developer wants to see.
+    expect(bodies).toEqual([{ text: tampered.rawBody, fromReceived: 'exchange-1' }]);
+  });
+
+  it('a throwing observer never changes the answer, is logged once, and the others still run', async () => {
+    const logger = silentLogger();
+    const { seen, observer } = recorder();
+    const broken: WebhookObserver = {
+      received: () => {
+        throw new Error('observer bug');
+      },
+      answered: () => {
+        throw new Error('observer bug');
+      },
+    };
+    const handler = vi.fn();
+    const receiver = receiverWith({ logger, observers: [broken, observer] }).on('eval.failed', handler);
+    for (let i = 0; i < 3; i++) {
+      const result = await receiver.receive(delivery('eval.failed', { i }));
+      expect(result.body).toEqual({ ok: true });
+    }
+    expect(handler).toHaveBeenCalledTimes(3);
+    expect(seen).toHaveLength(3);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(String(logger.error.mock.calls[0]?.[0])).toContain('observer threw');
+  });
+
+  it('observe() returns the function that removes the observer', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith();
+    const stop = observe(receiver, observer);
+    await receiver.receive(delivery('eval.failed', { n: 1 }));
+    stop();
+    await receiver.receive(delivery('eval.failed', { n: 2 }));
+    expect(seen).toHaveLength(1);
+    expect(() => observe({ receive: async () => ({}) as never }, observer)).toThrow(TypeError);
+  });
+});
+
+describe('logger styles', () => {
+  it('writes (message, meta) to console-style loggers and (meta, message) to pino-style ones', async () => {
+    const consoleStyle = silentLogger();
+    const pinoStyle = { ...silentLogger(), levelVal: 30 };
+    for (const logger of [consoleStyle, pinoStyle]) {
+      const receiver = receiverWith({ logger }).on('eval.failed', () => {
+        throw new Error('boom');
+      });
+      await receiver.receive(delivery('eval.failed', {}));
+    }
+    expect(consoleStyle.error.mock.calls[0]?.[0]).toMatch(/^armalo-webhooks: HANDLER_FAILED/);
+    expect(consoleStyle.error.mock.calls[0]?.[1]).toMatchObject({ event: 'eval.failed' });
+    expect(pinoStyle.error.mock.calls[0]?.[0]).toMatchObject({ event: 'eval.failed' });
+    expect(pinoStyle.error.mock.calls[0]?.[1]).toMatch(/^armalo-webhooks: HANDLER_FAILED/);
+  });
+});
