@@ -97,16 +97,25 @@ describe('instrument() behind an Express app with HTTP instrumentation', () => {
     }
     const attributes = ours.map((span) => span.attributes);
     expect(attributes[0]).toEqual({
+      [ATTRIBUTES.outcome]: 'handled',
       [ATTRIBUTES.event]: 'score.changed',
       [ATTRIBUTES.duplicate]: false,
       [ATTRIBUTES.queued]: false,
       [ATTRIBUTES.secretIndex]: 0,
       [ATTRIBUTES.statusCode]: 200,
     });
-    expect(attributes[1]?.[ATTRIBUTES.duplicate]).toBe(true);
-    expect(attributes[2]).toMatchObject({ [ATTRIBUTES.code]: 'INVALID_SIGNATURE', [ATTRIBUTES.statusCode]: 401 });
+    expect(attributes[1]).toMatchObject({ [ATTRIBUTES.outcome]: 'duplicate', [ATTRIBUTES.duplicate]: true });
+    expect(attributes[2]).toMatchObject({
+      [ATTRIBUTES.outcome]: 'refused',
+      [ATTRIBUTES.code]: 'INVALID_SIGNATURE',
+      [ATTRIBUTES.statusCode]: 401,
+    });
     expect(attributes[2]?.[ATTRIBUTES.secretIndex]).toBeUndefined();
-    expect(attributes[3]).toMatchObject({ [ATTRIBUTES.code]: 'HANDLER_FAILED', [ATTRIBUTES.event]: 'eval.failed' });
+    expect(attributes[3]).toMatchObject({
+      [ATTRIBUTES.outcome]: 'failed',
+      [ATTRIBUTES.code]: 'HANDLER_FAILED',
+      [ATTRIBUTES.event]: 'eval.failed',
+    });
     expect(ours[3]?.status.code).toBe(SpanStatusCode.ERROR);
     expect(ours.filter((span) => span.status.code === SpanStatusCode.ERROR)).toHaveLength(1);
 

@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { EVENT_CATALOG, isCatalogEventName } from '@armalo-webhooks/core';
+import { EVENT_CATALOG, isCatalogEventName, outcomeOf } from '@armalo-webhooks/core';
 import { createUncheckedDelivery } from '@armalo-webhooks/core/testing';
 
 /**
@@ -74,8 +74,9 @@ export function buildDelivery(options: BuildDeliveryOptions): Delivery {
 
 /**
  * What happened to one delivery attempt, as the receiver described it.
- * `handled`: 2xx, handlers ran. `duplicate`: 2xx with `duplicate: true`, nothing ran.
- * `in-progress`: 409, a concurrent attempt holds the delivery. `rejected`: any other status.
+ * `handled`: 2xx, handlers ran (or the delivery was queued). `duplicate`: 2xx with `duplicate: true`,
+ * nothing ran. `in-progress`: 409 `DELIVERY_IN_PROGRESS`, a concurrent attempt holds the delivery.
+ * `rejected`: any other answer.
  *
  * @example
  * ```ts
@@ -133,7 +134,7 @@ export interface PostOptions {
 }
 
 /**
- * Reads an outcome from a status and a parsed body.
+ * Reads an outcome from a status and a parsed body, by core's rule (`outcomeOf`).
  *
  * @example
  * ```ts
@@ -141,10 +142,17 @@ export interface PostOptions {
  * ```
  */
 export function classifyResponse(status: number, json: unknown): Outcome {
-  if (status >= 200 && status < 300) {
-    return isRecord(json) && json.duplicate === true ? 'duplicate' : 'handled';
+  switch (outcomeOf({ status, body: json })) {
+    case 'handled':
+    case 'queued':
+      return 'handled';
+    case 'duplicate':
+      return 'duplicate';
+    case 'refused':
+      return isRecord(json) && json.code === 'DELIVERY_IN_PROGRESS' ? 'in-progress' : 'rejected';
+    default:
+      return 'rejected';
   }
-  return status === 409 ? 'in-progress' : 'rejected';
 }
 
 /**

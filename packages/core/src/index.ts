@@ -31,10 +31,11 @@ export {
   unknownDataSchema,
 } from './events/schemas.js';
 export type { StandardSchemaV1 } from './events/standard-schema.js';
+export { outcomeOf, type WebhookOutcome } from './exchange/outcome.js';
 export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './exchange/result.js';
 export type { HeadersInput } from './headers.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './idempotency/memory-store.js';
-export type { Claim, IdempotencyStore, MaybePromise } from './idempotency/store.js';
+export type { Claim, IdempotencyStore } from './idempotency/store.js';
 export { createMemoryInbox, type MemoryInbox, type MemoryInboxOptions } from './inbox/memory-inbox.js';
 export type {
   ConsumeOptions,
@@ -51,7 +52,9 @@ export type {
   StoredDelivery,
 } from './inbox/types.js';
 export { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from './inbox/worker.js';
+export type { MaybePromise } from './maybe-promise.js';
 export type { WebhookLogger } from './observe/logger.js';
+export { observe } from './observe/observe.js';
 export type {
   AnsweredObservation,
   AttemptObservation,
@@ -68,7 +71,7 @@ export type {
   ToleranceOptions,
   WebhookReceiverOptions,
 } from './receiver/options.js';
-export { createWebhookReceiver, observe, type ReceiveInput, type WebhookReceiver } from './receiver/receiver.js';
+export { createWebhookReceiver, type ReceiveInput, type WebhookReceiver } from './receiver/receiver.js';
 export {
   createVerifier,
   parseSignatureHeader,

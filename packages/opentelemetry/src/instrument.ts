@@ -78,7 +78,8 @@ export function instrument(
     answered(answer, span) {
       const attributes = attributesOf(answer);
       (span as Span).setAttributes({ ...attributes, [ATTRIBUTES.statusCode]: answer.status });
-      if (answer.status >= 500) (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: answer.code ?? '' });
+      if (answer.outcome === 'failed')
+        (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: answer.code ?? '' });
       (span as Span).end();
 
       // One count carries code, event and secret index; the histogram has no attributes, since the
@@ -91,7 +92,7 @@ export function instrument(
         return labels;
       });
       duration.record(answer.durations.totalMs / 1000);
-      if (answer.status >= 400 && answer.status < 500) refusals.add(code, () => ({ [ATTRIBUTES.code]: code }));
+      if (answer.outcome === 'refused') refusals.add(code, () => ({ [ATTRIBUTES.code]: code }));
     },
     // Stored with the delivery, so that the worker's attempts join this trace.
     storing(delivery, span) {
@@ -177,6 +178,7 @@ function inboxGauges(meter: ReturnType<MeterProvider['getMeter']>, inbox: Pick<I
 
 function attributesOf(answer: AnsweredObservation): Attributes {
   const attributes: Attributes = {
+    [ATTRIBUTES.outcome]: answer.outcome,
     [ATTRIBUTES.duplicate]: answer.duplicate,
     [ATTRIBUTES.queued]: answer.queued,
   };

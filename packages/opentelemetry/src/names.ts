@@ -25,7 +25,10 @@ export const ATTRIBUTES = {
   attempt: 'armalo.webhook.attempt',
   /** On the attempt span of a replay: the id of the job it replays. */
   replayOf: 'armalo.webhook.replay_of',
-  /** How an attempt ended: `succeeded`, `retrying` or `dead-lettered`. */
+  /**
+   * How it ended: on the receive span, the delivery's outcome (`handled`, `duplicate`, `queued`,
+   * `refused`, `failed`); on an attempt, `succeeded`, `retrying` or `dead-lettered`.
+   */
   outcome: 'armalo.webhook.outcome',
   /** Messaging conventions on the worker's span. */
   messagingOperation: 'messaging.operation.type',

@@ -9,6 +9,7 @@ function exchange(overrides: Partial<ObservedExchange> = {}): ObservedExchange {
     method: 'POST',
     headers: {},
     status: 200,
+    outcome: 'handled',
     duplicate: false,
     queued: false,
     latencyMs: 1,

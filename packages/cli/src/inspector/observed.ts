@@ -1,4 +1,4 @@
-import type { HeadersInput, WebhookObserver } from '@armalo-webhooks/core';
+import type { HeadersInput, WebhookObserver, WebhookOutcome } from '@armalo-webhooks/core';
 
 /**
  * One exchange as the inspector is told about it: what arrived and how the receiver answered.
@@ -7,7 +7,7 @@ import type { HeadersInput, WebhookObserver } from '@armalo-webhooks/core';
  * @example
  * ```ts
  * const seen: ObservedExchange = { type: 'exchange', receivedAt: new Date().toISOString(), method: 'POST',
- *   headers: { 'content-type': 'application/json' }, body: 'eyJldmVudCI6…', status: 200, event: 'score.changed',
+ *   headers: { 'content-type': 'application/json' }, body: 'eyJldmVudCI6…', status: 200, outcome: 'handled', event: 'score.changed',
  *   duplicate: false, queued: false, latencyMs: 1.4 };
  * ```
  */
@@ -19,6 +19,8 @@ export interface ObservedExchange {
   /** The exact bytes received, base64; absent when the body never arrived in full. */
   body?: string;
   status: number;
+  /** What became of the delivery, as core decided it. */
+  outcome: WebhookOutcome;
   code?: string;
   event?: string;
   duplicate: boolean;
@@ -101,6 +103,7 @@ export function observeInto(sink: (observed: Observed) => void): WebhookObserver
         type: 'exchange',
         ...pending,
         status: answer.status,
+        outcome: answer.outcome,
         duplicate: answer.duplicate,
         queued: answer.queued,
         latencyMs: answer.durations.totalMs,

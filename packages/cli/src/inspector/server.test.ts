@@ -195,6 +195,7 @@ describe('the inspector over HTTP', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       status: 200,
+      outcome: 'handled',
       event: 'score.changed',
       duplicate: false,
       queued: false,

@@ -241,6 +241,7 @@ function isObserved(value: unknown): value is Observed {
   return (
     item.type === 'exchange' &&
     typeof item.status === 'number' &&
+    typeof item.outcome === 'string' &&
     typeof item.latencyMs === 'number' &&
     typeof item.receivedAt === 'string' &&
     (item.body === undefined || typeof item.body === 'string') &&

@@ -10,17 +10,9 @@ describe('the page’s view of a delivery', () => {
     expect(maskHeader('content-type', 'application/json')).toBe('application/json');
   });
 
-  it('reads the verdict from the answer', () => {
-    const verdicts = [
-      [200, false, false],
-      [200, true, false],
-      [200, false, true],
-      [409, false, false],
-      [401, false, false],
-      [500, false, false],
-    ].map(([status, duplicate, queued]) =>
-      verdictOf({ status: status as number, duplicate: duplicate as boolean, queued: queued as boolean }),
-    );
-    expect(verdicts).toEqual(['handled', 'duplicate', 'queued', 'in-progress', 'refused', 'failed']);
+  it('shows core’s outcome, and a refusal for a delivery another attempt holds as in-progress', () => {
+    expect(verdictOf({ outcome: 'duplicate' })).toBe('duplicate');
+    expect(verdictOf({ outcome: 'refused', code: 'INVALID_SIGNATURE' })).toBe('refused');
+    expect(verdictOf({ outcome: 'refused', code: 'DELIVERY_IN_PROGRESS' })).toBe('in-progress');
   });
 });

@@ -1,25 +1,23 @@
+import type { WebhookOutcome } from '@armalo-webhooks/core';
 import { diagnoseSignature, type Finding } from '../diagnose.js';
 import type { SecretSource } from '../secrets.js';
 import type { LoggedDelivery } from './delivery-log.js';
 import type { ObservedAttempt, ObservedExchange } from './observed.js';
 
 /**
- * The verdict on one exchange, in the words the page shows.
+ * The verdict on one exchange, in the words the page shows: core's outcome, with a refusal because
+ * a concurrent attempt holds the delivery shown as `in-progress`.
  *
  * @example
  * ```ts
- * const verdict: Verdict = verdictOf({ status: 200, duplicate: true, queued: false }); // 'duplicate'
+ * const verdict: Verdict = verdictOf({ outcome: 'refused', code: 'DELIVERY_IN_PROGRESS' }); // 'in-progress'
  * ```
  */
-export type Verdict = 'handled' | 'duplicate' | 'queued' | 'in-progress' | 'refused' | 'failed';
+export type Verdict = WebhookOutcome | 'in-progress';
 
-/** Reads the verdict from the answer. */
-export function verdictOf(exchange: Pick<ObservedExchange, 'status' | 'duplicate' | 'queued'>): Verdict {
-  if (exchange.status >= 200 && exchange.status < 300) {
-    return exchange.duplicate ? 'duplicate' : exchange.queued ? 'queued' : 'handled';
-  }
-  if (exchange.status === 409) return 'in-progress';
-  return exchange.status < 500 ? 'refused' : 'failed';
+/** Reads the verdict from core's outcome. */
+export function verdictOf(exchange: Pick<ObservedExchange, 'outcome' | 'code'>): Verdict {
+  return exchange.code === 'DELIVERY_IN_PROGRESS' ? 'in-progress' : exchange.outcome;
 }
 
 /** A row of the list: what reads at a glance. */

@@ -1,7 +1,8 @@
 import type { SchemaMap } from '../events/event-types.js';
 import type { WebhookResult } from '../exchange/result.js';
 import type { Exchange } from '../exchange/types.js';
-import { EXCHANGE, type WebhookReceiver } from '../receiver/receiver.js';
+import { internalsOf } from '../receiver/internals.js';
+import type { WebhookReceiver } from '../receiver/receiver.js';
 
 /**
  * Any receiver from `createWebhookReceiver()`, whatever its schemas: what adapters accept.
@@ -36,9 +37,5 @@ export type AnyWebhookReceiver = Pick<WebhookReceiver<SchemaMap>, 'receive'>;
  * ```
  */
 export function handleExchange(receiver: AnyWebhookReceiver, exchange: Exchange): Promise<WebhookResult> {
-  const run = (receiver as { [EXCHANGE]?: (exchange: Exchange) => Promise<WebhookResult> } | null)?.[EXCHANGE];
-  if (typeof run !== 'function') {
-    throw new TypeError('armalo-webhooks: expected a receiver from createWebhookReceiver()');
-  }
-  return run(exchange);
+  return internalsOf(receiver, 'handleExchange()').exchange(exchange);
 }

@@ -1,4 +1,5 @@
 import { ERRORS, type WebhookErrorCode } from '../errors.js';
+import type { WebhookOutcome } from './outcome.js';
 
 /**
  * The JSON body of a successful answer.
@@ -115,12 +116,11 @@ export function refusal(code: WebhookErrorCode, options: RefusalOptions = {}): W
   return new Answer(row.status, { ...JSON_HEADERS, ...row.headers, ...options.headers }, body, options.meta ?? {});
 }
 
-/**
- * A 200 answer: `'duplicate'` marks a delivery already processed (or already stored), `'queued'`
- * one stored in the inbox.
- */
-export function acknowledged(meta: ResultMeta, kind: 'done' | 'duplicate' | 'queued' = 'done'): WebhookResult {
-  const body: SuccessBody =
-    kind === 'done' ? { ok: true } : kind === 'duplicate' ? { ok: true, duplicate: true } : { ok: true, queued: true };
+/** A 200 answer: `handled`, or the outcome its body flags (see `outcomeOf`). */
+export function acknowledged(
+  meta: ResultMeta,
+  outcome: Exclude<WebhookOutcome, 'refused' | 'failed' | 'unknown'> = 'handled',
+): WebhookResult {
+  const body = (outcome === 'handled' ? { ok: true } : { ok: true, [outcome]: true }) as SuccessBody;
   return new Answer(200, { ...JSON_HEADERS }, body, meta);
 }

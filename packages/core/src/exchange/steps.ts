@@ -7,7 +7,7 @@ import { clip, formatIssues, type Issue } from '../events/issues.js';
 import type { Envelope, UnknownData } from '../events/schemas.js';
 import type { StandardSchemaV1 } from '../events/standard-schema.js';
 import { getHeader, type HeadersInput } from '../headers.js';
-import type { MaybePromise } from '../idempotency/store.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import type { ReceiverConfig } from '../receiver/config.js';
 import { parseSignatureHeader, SIGNATURE_HEADER } from '../verify/signature.js';
 import { type ResultMeta, refusal, type WebhookResult } from './result.js';
@@ -17,7 +17,7 @@ import { type ResultMeta, refusal, type WebhookResult } from './result.js';
 
 /** Step 2: the signature over the exact bytes. Returns the index of the secret that matched. */
 export function verifySignature(
-  config: ReceiverConfig,
+  keys: ReceiverConfig['keys'],
   bytes: Uint8Array,
   headers: HeadersInput,
   meta: ResultMeta,
@@ -25,7 +25,7 @@ export function verifySignature(
   const header = parseSignatureHeader(getHeader(headers, SIGNATURE_HEADER));
   if (!header.ok) return refusal(header.code, { meta });
   const { signature } = header;
-  const matched = backend.matchSignature(config.keys as never, bytes, signature) as MaybePromise<number>;
+  const matched = backend.matchSignature(keys as never, bytes, signature) as MaybePromise<number>;
   // Node's HMAC answers synchronously, Web Crypto's with a promise.
   return matched instanceof Promise
     ? matched.then((index) => secretMatched(index, signature, meta))
@@ -67,13 +67,12 @@ export function parseDelivery(bytes: Uint8Array, meta: ResultMeta): Envelope | W
 
 /** Step 4: the replay window on the signed timestamp. Returns the timestamp in milliseconds. */
 export function checkReplayWindow(
-  config: ReceiverConfig,
+  window: ReceiverConfig['tolerance'],
   envelope: Envelope,
   now: number,
   meta: ResultMeta,
 ): number | WebhookResult {
   const timestampMs = Date.parse(envelope.timestamp);
-  const window = config.tolerance;
   if (window && (timestampMs < now - window.pastMs || timestampMs > now + window.futureMs)) {
     return refusal('TIMESTAMP_OUT_OF_TOLERANCE', { meta, details: window });
   }
@@ -86,7 +85,7 @@ export function checkReplayWindow(
  * the schema's output, extra fields passed through. `known` says which handlers apply.
  */
 export function validateEvent(
-  config: ReceiverConfig,
+  config: Pick<ReceiverConfig, 'schemas' | 'rejectUnknown'>,
   envelope: Envelope,
   meta: ResultMeta,
 ): MaybePromise<{ known: boolean; data: UnknownData } | WebhookResult> {

@@ -1,6 +1,4 @@
-import type { WebhookContext, WebhookEvent } from '../events/event-types.js';
-
-type AnyHandler = (event: WebhookEvent, ctx: WebhookContext) => unknown;
+import type { AnyHandler } from './run-handlers.js';
 
 // `registration` numbers each on()/onAny() call, so that a handler registered once for patterns
 // that overlap (['escrow.*', 'escrow.funded']) runs once per delivery, not once per pattern.

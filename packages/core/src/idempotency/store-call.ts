@@ -1,4 +1,4 @@
-import type { MaybePromise } from './store.js';
+import type { MaybePromise } from '../maybe-promise.js';
 
 /**
  * Calls an idempotency store or an inbox engine, bounded by `timeoutMs`: the one place store and

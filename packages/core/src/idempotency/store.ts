@@ -1,3 +1,4 @@
+import type { MaybePromise } from '../maybe-promise.js';
 import type { WebhookLogger } from '../observe/logger.js';
 
 /**
@@ -16,16 +17,6 @@ export type Claim =
   | { status: 'claimed'; token: string }
   | { status: 'duplicate' }
   | { status: 'in-flight'; retryAfterMs?: number };
-
-/**
- * A value, or a promise of it: an in-memory store answers at once, a networked one later.
- *
- * @example
- * ```ts
- * const answer: MaybePromise<Claim> = { status: 'duplicate' };
- * ```
- */
-export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * Where delivery keys are claimed, so that each delivery runs its handlers once. A claim is a

@@ -1,8 +1,10 @@
 import { bytesToBase64 } from '../bytes.js';
 import { WebhookError } from '../errors.js';
-import { type Delivery, deliveryKey, failed } from '../exchange/dispatch.js';
+import type { Delivery } from '../exchange/dispatch.js';
+import { failed } from '../exchange/fail.js';
 import { acknowledged, refusal, type WebhookResult } from '../exchange/result.js';
-import { getSingleHeader, type HeadersInput } from '../headers.js';
+import { getSingleHeader } from '../headers.js';
+import { deliveryKey } from '../idempotency/key.js';
 import { callStore } from '../idempotency/store-call.js';
 import type { InboxConfig, ReceiverConfig } from '../receiver/config.js';
 import type { StoredDelivery } from './types.js';
@@ -20,15 +22,15 @@ export async function enqueueDelivery(
   inbox: InboxConfig,
   backlog: BacklogGate,
   delivery: Delivery,
-  headers: HeadersInput,
 ): Promise<WebhookResult> {
+  const { headers, meta } = delivery;
   const key = await deliveryKey(config.keying, delivery);
-  if (key instanceof WebhookError) return failed(config, delivery, key);
-  delivery.meta.idempotencyKey = key;
+  if (key instanceof WebhookError) return failed(config, meta, key);
+  meta.idempotencyKey = key;
 
   const full = await backlog.isFull().catch((cause: unknown) => cause as Error);
-  if (full instanceof Error) return failed(config, delivery, new WebhookError('INBOX_UNAVAILABLE', { cause: full }));
-  if (full) return refusal('INBOX_FULL', { meta: delivery.meta });
+  if (full instanceof Error) return failed(config, meta, new WebhookError('INBOX_UNAVAILABLE', { cause: full }));
+  if (full) return refusal('INBOX_FULL', { meta });
 
   const trace: Record<string, string> = {};
   for (const name of TRACE_HEADERS) {
@@ -62,11 +64,11 @@ export async function enqueueDelivery(
       throw new TypeError(`the ${inbox.engine.kind} inbox answered ${JSON.stringify(answer)} to enqueue`);
     }
   } catch (cause) {
-    return failed(config, delivery, new WebhookError('INBOX_UNAVAILABLE', { cause }));
+    return failed(config, meta, new WebhookError('INBOX_UNAVAILABLE', { cause }));
   }
-  if (answer === 'duplicate') delivery.meta.duplicate = true;
-  else delivery.meta.queued = true;
-  return acknowledged(delivery.meta, answer);
+  if (answer === 'duplicate') meta.duplicate = true;
+  else meta.queued = true;
+  return acknowledged(meta, answer);
 }
 
 /** Answers whether the backlog is at `maxBacklog`; the count is shared by every request for a second. */

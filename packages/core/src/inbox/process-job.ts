@@ -1,10 +1,12 @@
 import { base64ToBytes } from '../bytes.js';
 import { WebhookError } from '../errors.js';
-import type { WebhookContext, WebhookEvent } from '../events/event-types.js';
-import { report, runEach } from '../exchange/dispatch.js';
+import type { WebhookEvent } from '../events/event-types.js';
 import { type ErrorBody, isAnswer, type ResultMeta } from '../exchange/result.js';
 import { parseDelivery, validateEvent } from '../exchange/steps.js';
+import { createContext } from '../handlers/context.js';
+import { runHandlers } from '../handlers/run-handlers.js';
 import type { AttemptObservation, AttemptResultObservation } from '../observe/observer.js';
+import { report } from '../observe/report.js';
 import type { ReceiverInternals } from '../receiver/internals.js';
 import { backoffMs, type RetryConfig } from './backoff.js';
 import { describeFailure } from './failure.js';
@@ -15,11 +17,8 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 /**
  * Core's side of the worker: for one job, re-validate the stored delivery against the current
  * schemas, run the same handlers the inline mode runs, and decide what the engine does next:
- * complete, retry after a backoff, or dead-letter. Never throws.
- */
-/**
- * The worker's processor, with observers told each attempt's start and end (see `attemptStarted` and
- * `attemptFinished` on `WebhookObserver`). Without observers, nothing is timed.
+ * complete, retry after a backoff, or dead-letter. Never throws. Observers are told each attempt's
+ * start and end; without observers, nothing is timed.
  */
 export function createJobProcessor(internals: ReceiverInternals, retry: RetryConfig, engine: string): ProcessJob {
   const process = createAttempt(internals, retry);
@@ -68,19 +67,21 @@ function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig
       if (isAnswer(validated)) return dead(refused(validated.body as ErrorBody, attempt));
       envelope.data = validated.data;
 
-      const ctx: WebhookContext = Object.assign({}, job.context, {
-        idempotencyKey: delivery.deliveryId,
-        secretIndex: delivery.secretIndex,
-        receivedAt: new Date(delivery.receivedAt),
-        headers: delivery.headers ?? NO_HEADERS,
-        header: (name: string) => (delivery.headers ?? NO_HEADERS)[name.toLowerCase()],
-        rawBody: bytes,
-        attempt,
-        deliveryId: delivery.deliveryId,
-        enqueuedAt: job.enqueuedAt,
-      });
+      const ctx = createContext(
+        {
+          idempotencyKey: delivery.deliveryId,
+          secretIndex: delivery.secretIndex,
+          receivedAt: new Date(delivery.receivedAt),
+          headers: delivery.headers ?? NO_HEADERS,
+          rawBody: bytes,
+          attempt,
+          deliveryId: delivery.deliveryId,
+          enqueuedAt: job.enqueuedAt,
+        },
+        job.context,
+      );
       const handlers = validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers;
-      const failure = await runEach(handlers, envelope as WebhookEvent, ctx);
+      const failure = await runHandlers(handlers, envelope as WebhookEvent, ctx);
       if (failure === undefined) return { status: 'completed' };
       await report(config, new WebhookError('HANDLER_FAILED', { cause: failure }), { ...info, attempt });
       return settleFailure(describeFailure(failure, attempt), attempt, retry);

@@ -1,5 +1,5 @@
 import { describeError, log } from '../observe/logger.js';
-import { receiverInternals } from '../receiver/internals.js';
+import { internalsOf } from '../receiver/internals.js';
 import { positive, timerMs } from '../receiver/option-checks.js';
 import type { RetryConfig } from './backoff.js';
 import { createJobProcessor } from './process-job.js';
@@ -58,9 +58,7 @@ export interface InboxWorker {
  * ```
  */
 export function createInboxWorker(receiver: object, options: InboxWorkerOptions = {}): InboxWorker {
-  const internals = receiverInternals(receiver);
-  if (internals === undefined)
-    throw new TypeError('armalo-webhooks: createInboxWorker() needs a receiver from createWebhookReceiver()');
+  const internals = internalsOf(receiver, 'createInboxWorker()');
   const inbox = internals.config.inbox;
   if (inbox === undefined)
     throw new TypeError('armalo-webhooks: this receiver has no `inbox` option, so there is nothing to work on');

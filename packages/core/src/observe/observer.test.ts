@@ -21,13 +21,13 @@ describe('observers', () => {
     await receiver.receive({ ...first, method: 'POST' });
     await receiver.receive({ ...first, method: 'POST' });
     await receiver.receive({ ...delivery('score.changed', {}, { secret: 'whsec_other' }), method: 'POST' });
-    expect(seen.map(({ answer, fromReceived }) => [fromReceived, answer.code, answer.duplicate, answer.event])).toEqual(
-      [
-        [1, undefined, false, 'score.changed'],
-        [2, undefined, true, 'score.changed'],
-        [3, 'INVALID_SIGNATURE', false, undefined],
-      ],
-    );
+    expect(
+      seen.map(({ answer, fromReceived }) => [fromReceived, answer.outcome, answer.code, answer.duplicate, answer.event]),
+    ).toEqual([
+      [1, 'handled', undefined, false, 'score.changed'],
+      [2, 'duplicate', undefined, true, 'score.changed'],
+      [3, 'refused', 'INVALID_SIGNATURE', false, undefined],
+    ]);
     expect(seen[0]?.answer.secretIndex).toBe(0);
     const { durations } = seen[0]!.answer;
     for (const value of Object.values(durations)) expect(value).toBeGreaterThanOrEqual(0);
@@ -43,7 +43,7 @@ describe('observers', () => {
     const sent = delivery('eval.failed', { note: 'a-unique-body-marker' });
     await receiver.receive(sent);
     const answer = seen[0]!.answer;
-    expect(answer.code).toBe('HANDLER_FAILED');
+    expect([answer.outcome, answer.code]).toEqual(['failed', 'HANDLER_FAILED']);
     expect(String((answer.error as Error).cause)).toContain('database down');
     const text = JSON.stringify({ ...answer, error: undefined });
     for (const secret of [SECRET, String(sent.headers['x-armalo-signature']), 'a-unique-body-marker']) {
@@ -85,6 +85,32 @@ describe('observers', () => {
     expect(seen).toHaveLength(3);
     expect(logger.error).toHaveBeenCalledTimes(1);
     expect(String(logger.error.mock.calls[0]?.[0])).toContain('observer threw');
+  });
+
+  it('an async observer that rejects is logged once, like a throwing one, and leaves no unhandled rejection', async () => {
+    const logger = silentLogger();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const rejecting: WebhookObserver = {
+        received: async () => Promise.reject(new Error('async observer bug')),
+        answered: async () => Promise.reject(new Error('async observer bug')),
+      };
+      const receiver = receiverWith({ logger, observers: [rejecting] }).on('eval.failed', () => {});
+      for (let i = 0; i < 3; i++) {
+        const result = await receiver.receive(delivery('eval.failed', { i }));
+        expect(result.body).toEqual({ ok: true });
+      }
+      await vi.waitFor(() => expect(logger.error).toHaveBeenCalled());
+      // Node reports unhandled rejections once the microtask queue is empty: one macrotask later.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      expect(String(logger.error.mock.calls[0]?.[0])).toContain('observer threw');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('observe() returns the function that removes the observer', async () => {

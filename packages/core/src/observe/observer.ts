@@ -1,6 +1,8 @@
 import type { WebhookErrorCode } from '../errors.js';
+import type { WebhookOutcome } from '../exchange/outcome.js';
 import type { WebhookResult } from '../exchange/result.js';
 import type { HeadersInput } from '../headers.js';
+import { isThenable } from '../maybe-promise.js';
 import { describeError, log, type WebhookLogger } from './logger.js';
 
 /**
@@ -22,13 +24,15 @@ export interface ReceivedObservation {
  *
  * @example
  * ```ts
- * const seen: AnsweredObservation = { status: 401, code: 'INVALID_SIGNATURE', event: undefined, duplicate: false,
+ * const seen: AnsweredObservation = { status: 401, outcome: 'refused', code: 'INVALID_SIGNATURE', event: undefined, duplicate: false,
  *   queued: false, aborted: false, secretIndex: undefined, error: undefined,
  *   durations: { readMs: 0.1, verifyMs: 0.02, handlersMs: 0, totalMs: 0.13 } };
  * ```
  */
 export interface AnsweredObservation {
   status: number;
+  /** What became of the delivery (see {@link WebhookOutcome}); read it rather than the status. */
+  outcome: WebhookOutcome;
   /** The error code, or `undefined` for a 200. */
   code: WebhookErrorCode | undefined;
   /** The event name, once the envelope was valid. */
@@ -53,7 +57,7 @@ export interface AnsweredObservation {
  * Watches a receiver's exchanges, for metrics, traces and logs. `received` runs synchronously when
  * an exchange starts, in the host's async context (an active HTTP span is current there); what it
  * returns is handed back to `answered` for the same exchange. Observers never change an answer: a
- * throwing observer is logged once and otherwise ignored. Adapters emit nothing themselves: every
+ * throwing observer (or an async hook that rejects) is logged once and otherwise ignored. Adapters emit nothing themselves: every
  * host reports through this hook.
  *
  * @example
@@ -209,26 +213,37 @@ export class ObserverList {
 
   #call(observer: WebhookObserver, run: () => unknown): unknown {
     try {
-      return run();
+      const value = run();
+      // An async hook fails by rejecting: caught here, or it would be an unhandled rejection.
+      if (isThenable(value)) value.then(undefined, (error: unknown) => this.#failure(observer, error));
+      return value;
     } catch (error) {
-      if (!this.#failed.has(observer)) {
-        this.#failed.add(observer);
-        log(this.#logger, 'error', 'an observer threw; its answers are ignored', { cause: describeError(error) });
-      }
+      this.#failure(observer, error);
       return undefined;
     }
+  }
+
+  #failure(observer: WebhookObserver, error: unknown): void {
+    if (this.#failed.has(observer)) return;
+    this.#failed.add(observer);
+    log(this.#logger, 'error', 'an observer threw; its answers are ignored', { cause: describeError(error) });
   }
 }
 
 /** Sums up a result for observers. */
-export function observation(result: WebhookResult, durations: AnsweredObservation['durations']): AnsweredObservation {
+export function observation(
+  result: WebhookResult,
+  outcome: WebhookOutcome,
+  durations: AnsweredObservation['durations'],
+): AnsweredObservation {
   const { meta, body } = result;
   return {
     status: result.status,
+    outcome,
     code: 'code' in body ? body.code : undefined,
     event: meta.event,
-    duplicate: meta.duplicate === true,
-    queued: 'queued' in body && body.queued === true,
+    duplicate: outcome === 'duplicate',
+    queued: outcome === 'queued',
     aborted: meta.aborted === true,
     secretIndex: meta.secretIndex,
     error: meta.error,

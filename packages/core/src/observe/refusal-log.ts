@@ -1,5 +1,7 @@
 import type { WebhookErrorCode } from '../errors.js';
-import type { WebhookResult } from '../exchange/result.js';
+import type { WebhookOutcome } from '../exchange/outcome.js';
+import type { ErrorBody, WebhookResult } from '../exchange/result.js';
+import { internalsOf } from '../receiver/internals.js';
 import { log, type WebhookLogger } from './logger.js';
 
 /**
@@ -37,7 +39,7 @@ const HINTS: Partial<Record<WebhookErrorCode, string>> = {
 /** Per receiver: every refusal counted by code, and logged as {@link RefusalLogOptions} says. */
 export interface RefusalRecorder {
   readonly counts: Partial<Record<WebhookErrorCode, number>>;
-  record(result: WebhookResult): void;
+  record(result: WebhookResult, outcome: WebhookOutcome): void;
 }
 
 /** Counts every refusal; logs those worth a line unless `options` is `false`. */
@@ -53,9 +55,9 @@ export function createRefusalRecorder(
   let suppressed = 0;
   return {
     counts,
-    record(result) {
-      const code = 'code' in result.body ? result.body.code : undefined;
-      if (code === undefined || result.status < 400 || result.status >= 500) return;
+    record(result, outcome) {
+      if (outcome !== 'refused') return;
+      const { code } = result.body as ErrorBody;
       counts[code] = (counts[code] ?? 0) + 1;
       // Nobody reads the answer to a client that went away mid-body.
       if (!logging || NOT_LOGGED.has(code) || result.meta.aborted === true) return;
@@ -79,13 +81,6 @@ export function createRefusalRecorder(
   };
 }
 
-const RECORDERS = new WeakMap<object, RefusalRecorder>();
-
-/** Links a receiver to its recorder, for {@link refusalCounts}. */
-export function registerRefusals(receiver: object, recorder: RefusalRecorder): void {
-  RECORDERS.set(receiver, recorder);
-}
-
 /**
  * How many deliveries a receiver refused since it was created, by code (4xx answers only; codes
  * never seen are absent). A snapshot for a health or status endpoint; for metrics over time use an
@@ -99,9 +94,5 @@ export function registerRefusals(receiver: object, recorder: RefusalRecorder): v
  * ```
  */
 export function refusalCounts(receiver: object): Readonly<Partial<Record<WebhookErrorCode, number>>> {
-  const recorder = RECORDERS.get(receiver);
-  if (recorder === undefined) {
-    throw new TypeError('armalo-webhooks: refusalCounts() needs a receiver from createWebhookReceiver()');
-  }
-  return { ...recorder.counts };
+  return { ...internalsOf(receiver, 'refusalCounts()').refusals.counts };
 }

@@ -1,6 +1,6 @@
 import backend from '#crypto';
 import { type RawBody, toBytes } from '../bytes.js';
-import type { MaybePromise } from './crypto/types.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import { normalizeSecrets } from './secrets.js';
 
 /** The name of the header that carries the signature, lower-cased as Node exposes it. */

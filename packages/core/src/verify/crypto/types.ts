@@ -1,5 +1,4 @@
-/** A value, or a promise of it: Node's HMAC is synchronous, Web Crypto's is not. */
-export type MaybePromise<T> = T | Promise<T>;
+import type { MaybePromise } from '../../maybe-promise.js';
 
 /**
  * What the verifier needs from a crypto backend. `#crypto` resolves to the `node:crypto`
