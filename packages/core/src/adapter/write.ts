@@ -1,5 +1,16 @@
-import type { ServerResponse } from 'node:http';
 import type { WebhookResult } from '../exchange/result.js';
+
+/**
+ * What `writeNodeResult` uses of a Node `ServerResponse` (Express's `res`, Koa's `ctx.res`, …),
+ * written out so that this entry's declarations compile without Node's types.
+ */
+interface NodeResponse {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  writeHead(statusCode: number, headers: Record<string, string | number>): unknown;
+  end(chunk: string): unknown;
+}
 
 /**
  * Writes a result to a Node response as it is: status, headers, JSON body. Does nothing once the
@@ -13,7 +24,7 @@ import type { WebhookResult } from '../exchange/result.js';
  * writeNodeResult(res, await webhooks.receive({ rawBody, headers: req.headers }));
  * ```
  */
-export function writeNodeResult(res: ServerResponse, result: WebhookResult): void {
+export function writeNodeResult(res: NodeResponse, result: WebhookResult): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   const text = JSON.stringify(result.body);
   // An explicit length: after writeHead() Node no longer computes one and would send the short

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import getRawBody from 'raw-body';
 import type { BodyRead, NodeBodyStream, ReadLimits } from './types.js';
 
@@ -33,7 +34,7 @@ export function readNodeStream(stream: NodeBodyStream, limits: ReadLimits): Prom
     };
     const timer = setTimeout(() => finish({ ok: false, reason: 'timeout' }), limits.timeoutMs);
     stream.on('close', onClose);
-    getRawBody(stream as unknown as NodeJS.ReadableStream & { readable: boolean }, {
+    getRawBody(stream as unknown as Readable, {
       limit: limits.maxBodyBytes,
       ...(limits.declaredLength === undefined ? {} : { length: limits.declaredLength }),
     }).then(

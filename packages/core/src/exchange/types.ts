@@ -4,15 +4,20 @@ import type { HeadersInput } from '../headers.js';
 
 /**
  * A Node readable request stream: an `IncomingMessage`, or the stream a framework hands its body
- * parsers (Fastify's `payload`). `_body` is the flag Express 4's body-parser sets when it read it.
+ * parsers (Fastify's `payload`). Written out rather than taken from Node's types, so that core's
+ * declarations compile without them (Workers, Edge). `_body` is the flag Express 4's body-parser
+ * sets when it read the body.
  */
-export type NodeBodyStream = NodeJS.ReadableStream & {
+export interface NodeBodyStream {
   readonly readableEnded?: boolean;
   readonly readableDidRead?: boolean;
   readonly destroyed?: boolean;
   readonly complete?: boolean;
   readonly _body?: boolean;
-};
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  resume(): unknown;
+}
 
 /**
  * Where the request's bytes are, as the host holds them. `fix` says, in the host's own terms, how

@@ -22,7 +22,13 @@ describe('observers', () => {
     await receiver.receive({ ...first, method: 'POST' });
     await receiver.receive({ ...delivery('score.changed', {}, { secret: 'whsec_other' }), method: 'POST' });
     expect(
-      seen.map(({ answer, fromReceived }) => [fromReceived, answer.outcome, answer.code, answer.duplicate, answer.event]),
+      seen.map(({ answer, fromReceived }) => [
+        fromReceived,
+        answer.outcome,
+        answer.code,
+        answer.duplicate,
+        answer.event,
+      ]),
     ).toEqual([
       [1, 'handled', undefined, false, 'score.changed'],
       [2, 'duplicate', undefined, true, 'score.changed'],
