@@ -149,15 +149,11 @@ describe('fastify plugin: registrations', () => {
     ).rejects.toThrow(/already registered/);
   });
 
-  it('bad options from JavaScript callers fail at startup with a message naming the option', async () => {
+  it('a path that is not a route path fails at startup with Fastify’s own error', async () => {
     app = Fastify();
-    // @ts-expect-error checked at run time for JavaScript callers
-    await expect(app.register(armaloWebhooksPlugin, { path: '/x' })).rejects.toThrow(/`receiver` option/);
-    const other = Fastify();
     await expect(
-      other.register(armaloWebhooksPlugin, { receiver: receiverFor(SECRET_A, []), path: 'no-slash' }),
-    ).rejects.toThrow(/`path` option must be a string starting with "\/"/);
-    await other.close();
+      app.register(armaloWebhooksPlugin, { receiver: receiverFor(SECRET_A, []), path: 'no-slash' }),
+    ).rejects.toThrow(/first character of a path should be `\/`/);
   });
 
   it('the prefix register option is honoured, although fastify-plugin alone would ignore it', async () => {

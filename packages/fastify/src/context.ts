@@ -35,14 +35,24 @@ declare module '@armalo-webhooks/core' {
   }
 }
 
-/** Builds `ctx.fastify` for one delivery; the reply view forwards reads and has nothing that writes. */
-export function fastifyContext(request: FastifyRequest, reply: FastifyReply): FastifyContext {
-  return {
-    request,
-    reply: {
-      getHeader: (name) => reply.getHeader(name),
-      getHeaders: () => reply.getHeaders(),
-      hasHeader: (name) => reply.hasHeader(name),
-    },
-  };
+// Methods on the prototype: a view per delivery costs one object, and the reply stays out of reach.
+class ReplyView implements FastifyReplyView {
+  readonly #reply: FastifyReply;
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+  getHeader(name: string) {
+    return this.#reply.getHeader(name);
+  }
+  getHeaders() {
+    return this.#reply.getHeaders();
+  }
+  hasHeader(name: string) {
+    return this.#reply.hasHeader(name);
+  }
+}
+
+/** The plugin's `ctx` values: `ctx.fastify`. */
+export function fastifyContext(request: FastifyRequest, reply: FastifyReply): { fastify: FastifyContext } {
+  return { fastify: { request, reply: new ReplyView(reply) } };
 }

@@ -1,8 +1,6 @@
 import type { WebhookContextExtensions } from '@armalo-webhooks/core';
 import { type AnyWebhookReceiver, type ExchangeBody, handleExchange } from '@armalo-webhooks/core/adapter';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-
-const EMPTY = new Uint8Array(0);
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Options for {@link webhookRoute}.
@@ -31,6 +29,8 @@ class UnreadBody {
   constructor(readonly stream: NodeJS.ReadableStream) {}
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * The webhook route as an encapsulated Fastify plugin: a content-type parser that passes every
  * body (and none) on unread, and one route for every method, answered by core's exchange. For
@@ -43,31 +43,30 @@ class UnreadBody {
  * await app.register(webhookRoute({ receiver: webhooks, path: '/webhooks/armalo', fix: '…', context: () => ({}) }));
  * ```
  */
-export function webhookRoute(options: WebhookRouteOptions): FastifyPluginAsync {
-  const { receiver, path, fix } = options;
-  const answer = async (request: FastifyRequest, reply: FastifyReply, body: ExchangeBody) => {
-    const context = options.context(request, reply);
-    const result = await handleExchange(receiver, { method: request.method, headers: request.headers, body, context });
+export function webhookRoute({ receiver, path, fix, context }: WebhookRouteOptions): FastifyPluginAsync {
+  async function answer(request: FastifyRequest, reply: FastifyReply, body: ExchangeBody) {
+    const exchange = { method: request.method, headers: request.headers, body, context: context(request, reply) };
+    const result = await handleExchange(receiver, exchange);
     return reply.code(result.status).headers(result.headers).send(JSON.stringify(result.body));
-  };
-  // Where the route's bytes are: the stream its parser passed on, none, or something a hook put there.
-  const bodyOf = (request: FastifyRequest): ExchangeBody => {
-    if (request.body instanceof UnreadBody) return { kind: 'node', stream: request.body.stream, fix };
-    return request.body === undefined ? { kind: 'bytes', bytes: EMPTY } : { kind: 'consumed', fix };
-  };
+  }
   return async (scope) => {
     scope.removeAllContentTypeParsers();
-    // Every content type (and none) reaches core unread; core reads it within its limits.
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, new UnreadBody(payload)));
     scope.route({
       method: scope.supportedMethods,
       url: path,
       // Fastify refuses a Content-Type it cannot parse before any parser runs; core's rule decides.
-      errorHandler(error: FastifyError, request, reply) {
+      errorHandler(error, request, reply) {
         if (error.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error;
         return answer(request, reply, { kind: 'node', stream: request.raw, fix });
       },
-      handler: (request, reply) => answer(request, reply, bodyOf(request)),
+      handler: (request, reply) => answer(request, reply, bodyOf(request.body, fix)),
     });
   };
+}
+
+// Where the bytes are: the stream the route's parser passed on, none, or what a hook put there.
+function bodyOf(body: unknown, fix: string): ExchangeBody {
+  if (body instanceof UnreadBody) return { kind: 'node', stream: body.stream, fix };
+  return body === undefined ? { kind: 'bytes', bytes: EMPTY } : { kind: 'consumed', fix };
 }
