@@ -1,12 +1,10 @@
 import type { MaybePromise } from '../maybe-promise.js';
 
 /**
- * Calls an idempotency store or an inbox engine, bounded by `timeoutMs`: the one place store and
- * engine calls are timed, so that one that never answers (a hung connection, a pool with no free
- * client) cannot hang a delivery. A value answered after the timeout is handed to `onLate` (the receiver releases a
- * claim that arrives too late, so the sender's retry is not held off until the lease ends).
- * A store that answers synchronously (the memory store) is answered synchronously, with no timer.
- * `timeoutMs` has been checked by `timerMs`; `Infinity` waits as long as the store takes.
+ * Calls a store or an inbox engine within `timeoutMs`: the one place those calls are timed, so that
+ * one that never answers (a hung connection, an exhausted pool) cannot hang a delivery. A value that
+ * arrives after the timeout goes to `onLate`. A synchronous answer (the memory store) is returned as
+ * it is, with no timer; `Infinity` waits as long as the store takes.
  */
 export function callStore<T>(
   call: () => MaybePromise<T>,

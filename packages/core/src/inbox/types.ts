@@ -1,9 +1,8 @@
 import type { WebhookContextExtensions } from '../events/event-types.js';
 
 /**
- * A verified delivery as an inbox stores it: everything the worker needs to run the handlers later,
- * in plain JSON so any engine can hold it. The signature is not stored: it was checked before the
- * delivery was stored, and the worker trusts the engine it reads from.
+ * A verified delivery as an inbox stores it: what the worker needs to run the handlers later, in
+ * plain JSON. The worker trusts the engine: the signature was checked before storing.
  *
  * @example
  * ```ts
@@ -13,29 +12,24 @@ import type { WebhookContextExtensions } from '../events/event-types.js';
  * ```
  */
 export interface StoredDelivery {
-  /** The idempotency key (scoped): the engine deduplicates on it; stable across attempts and replays. */
+  /** The scoped idempotency key: the engine deduplicates on it. */
   deliveryId: string;
   event: string;
   /** The exact bytes received, base64. */
   body: string;
-  /** When the web process received it (milliseconds since the epoch). */
+  /** Milliseconds since the epoch. */
   receivedAt: number;
-  /** Which configured secret verified it (0 = the first). */
   secretIndex: number;
-  /** W3C trace context of the request (`traceparent`, `tracestate`), so processing can join the trace. */
+  /** The request's W3C trace context, so that processing joins the trace. */
   trace: Record<string, string>;
-  /**
-   * The request headers that describe the stored bytes: `x-armalo-signature` (checked before storing,
-   * kept so a stored delivery can be verified again) and `content-type`. Handlers see them as
-   * `ctx.headers` in the worker.
-   */
+  /** `x-armalo-signature` (so a stored delivery can be verified again) and `content-type`: `ctx.headers` in the worker. */
   headers?: Record<string, string>;
   /** Set on a replay (`inbox.replay(id)`): the id of the job it replays. */
   replayOf?: string;
 }
 
 /**
- * Why a delivery failed, as an inbox keeps it: the last error of a retried or dead-lettered delivery.
+ * The last error of a retried or dead-lettered delivery, as an inbox keeps it.
  *
  * @example
  * ```ts
@@ -46,11 +40,10 @@ export interface InboxFailure {
   /** `INVALID_EVENT_DATA`, `ATTEMPTS_EXHAUSTED`, the error's own string `code`, or `HANDLER_FAILED`. */
   code: string;
   message: string;
-  /** The first lines of the stack, when there is one. */
+  /** The first lines of the stack. */
   stack?: string;
-  /** Schema issues, for `INVALID_EVENT_DATA`. */
+  /** For `INVALID_EVENT_DATA`. */
   issues?: { path: string; message: string }[];
-  /** The attempt that failed. */
   attempt?: number;
 }
 
@@ -89,7 +82,7 @@ export type InboxOutcome =
   | { status: 'dead'; error: InboxFailure };
 
 /**
- * Core's processing function, which engines call for every job they hand out. It never throws.
+ * Core's processing function, which engines call for every job they hand out. Never throws.
  *
  * @example
  * ```ts
@@ -115,8 +108,8 @@ export interface ConsumeOptions {
 }
 
 /**
- * A running consumer: `stop` takes nothing new and waits for the jobs in hand, up to `timeoutMs`.
- * Jobs still running then are left to the engine's recovery (lock or expiry).
+ * A running consumer: `stop` takes nothing new and waits up to `timeoutMs` for the jobs in hand;
+ * the engine's recovery (lock or expiry) takes the rest.
  *
  * @example
  * ```ts
@@ -132,13 +125,13 @@ export interface InboxConsumer {
  *
  * @example
  * ```ts
- * const state: InboxState = 'dead';
+ * const needsAnOperator: InboxState = 'dead'; // until redrive() or replay()
  * ```
  */
 export type InboxState = 'waiting' | 'delayed' | 'active' | 'completed' | 'dead';
 
 /**
- * Counts by state, as `inbox.stats()` answers.
+ * Counts by state.
  *
  * @example
  * ```ts
@@ -146,14 +139,12 @@ export type InboxState = 'waiting' | 'delayed' | 'active' | 'completed' | 'dead'
  * ```
  */
 export interface InboxStats {
-  /** Ready to run. */
   waiting: number;
   active: number;
-  /** Waiting for a retry's backoff. */
+  /** Waiting out a retry's backoff. */
   delayed: number;
-  /** Dead-lettered: kept until an operator redrives them. */
   dead: number;
-  /** Completed and still retained (what deduplicates re-sends). */
+  /** Still retained: they deduplicate re-sends. */
   completed: number;
 }
 
@@ -172,7 +163,6 @@ export interface InboxEntry {
   deliveryId: string;
   event: string;
   state: InboxState;
-  /** Tries made so far. */
   attempts: number;
   enqueuedAt: Date;
   finishedAt?: Date;
@@ -191,18 +181,17 @@ export interface InboxEntry {
 export interface InboxFilter {
   state?: InboxState;
   event?: string;
-  /** Enqueued at or after this time. */
+  /** Enqueued at or after. */
   since?: Date;
-  /** Most entries answered (default 100). */
+  /** Default 100. */
   limit?: number;
 }
 
 /**
- * An inbox engine: where verified deliveries are stored until a worker has run them. Core decides
- * everything (what to store, when to answer, retry or dead-letter, backoff); an engine stores,
- * deduplicates, hands out jobs with their attempt number, and recovers the jobs of a dead worker.
- * `createMemoryInbox()` (core), `createPgBossInbox()` (`@armalo-webhooks/pg-boss`) and
- * `createBullMQInbox()` (`@armalo-webhooks/bullmq`) implement it.
+ * An inbox engine: where verified deliveries wait until a worker has run them. Core decides (what
+ * to store, when to answer, retry or dead-letter, backoff); the engine stores, deduplicates, hands
+ * out jobs with their attempt number, and recovers a dead worker's jobs. Implemented by
+ * `createMemoryInbox()`, `createPgBossInbox()` and `createBullMQInbox()`.
  *
  * @example
  * ```ts
@@ -215,9 +204,8 @@ export interface Inbox {
   /** Names the engine in logs and errors (`'memory'`, `'pg-boss'`, `'bullmq'`). */
   readonly kind: string;
   /**
-   * Stores a delivery under its `deliveryId`. Resolves only once the engine confirmed the write:
-   * `'queued'` when stored now, `'duplicate'` when that id is already held. Rejects on any engine
-   * failure (the receiver answers 503).
+   * Stores a delivery under its `deliveryId`, resolving once the engine confirmed the write
+   * (`'duplicate'`: that id is already held). Rejects on any failure; the receiver answers 503.
    */
   enqueue(delivery: StoredDelivery): Promise<'queued' | 'duplicate'>;
   /** Deliveries waiting to run (ready or delayed), for `maxBacklog`. */
@@ -228,12 +216,9 @@ export interface Inbox {
   /** Oldest first. */
   list(filter?: InboxFilter): Promise<InboxEntry[]>;
   get(id: string): Promise<InboxEntry | undefined>;
-  /**
-   * Runs a delivery again, even a completed one: a new job with the same delivery id. Answers the
-   * new job's id, or `undefined` when `id` is unknown.
-   */
+  /** Runs a delivery again, even a completed one, as a new job with the same delivery id; its id. */
   replay(id: string): Promise<string | undefined>;
-  /** Moves dead letters back to waiting with a fresh attempt budget. Answers how many moved. */
+  /** Moves dead letters back to waiting with a fresh attempt budget; how many moved. */
   redrive(filter?: Omit<InboxFilter, 'state'> & { ids?: readonly string[] }): Promise<number>;
   /** Releases what the inbox opened (connections it created; never a client or pool you passed in). */
   close(): Promise<void>;
