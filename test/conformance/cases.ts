@@ -60,8 +60,11 @@ export interface ConformanceCase {
   holding?: () => WireRequest;
 }
 
-const now = () => new Date();
-const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+// Strictly increasing, so that two rows never build identical bytes (which a store would rightly
+// answer as a duplicate), however fast they run.
+let lastMs = 0;
+const now = () => new Date((lastMs = Math.max(Date.now(), lastMs + 1)));
+const hoursAgo = (h: number) => new Date(now().getTime() - h * 3600_000);
 
 function post(body: string | Buffer, headers: Record<string, string | string[]>): WireRequest {
   return { method: 'POST', headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8') };

@@ -147,17 +147,21 @@ describe('an idempotency store that fails (fail-closed)', () => {
   );
 
   it('claim never answers: 503 after idempotency.timeoutMs, and the claim that arrives late is given back', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const faulty = faultyStore();
     faulty.faults.claim = { lateMs: 300 };
     const probe = probeReceiver({ idempotency: { store: faulty.store, timeoutMs: 100 } });
     const d = delivery();
-    const slow = await receiveOnce(probe, d);
+    const answer = receiveOnce(probe, d);
+    await vi.advanceTimersByTimeAsync(100);
+    const slow = await answer;
     // Answered before the store did: the claim had not settled yet.
     expect(faulty.calls[0]?.settled).toBeUndefined();
     expect(slow.status).toBe(503);
     expect((slow.body as { code: string }).code).toBe('IDEMPOTENCY_STORE_UNAVAILABLE');
     expect(probe.lines.join('\n')).toContain('did not answer within 100 ms');
-    await sleep(350);
+    await vi.advanceTimersByTimeAsync(200);
+    await vi.waitFor(() => expect(faulty.calls.filter((c) => c.op === 'release')).toHaveLength(1));
     // The late claim came back "claimed" and the receiver released it: the key is free again.
     const claimed = JSON.parse(faulty.calls[0]?.settled ?? 'null') as Claim;
     expect(claimed.status).toBe('claimed');
@@ -210,7 +214,8 @@ describe('an idempotency store that fails (fail-closed)', () => {
   });
 
   it('release fails after a handler failure: 500; the retry waits for the lease, then runs once', async () => {
-    const faulty = faultyStore();
+    let now = 0;
+    const faulty = faultyStore(createMemoryStore({ now: () => now }));
     faulty.faults.release = 'reject';
     let failures = 1;
     const probe = probeReceiver({ idempotency: { store: faulty.store, leaseMs: 200 } }, () => {
@@ -221,7 +226,7 @@ describe('an idempotency store that fails (fail-closed)', () => {
     const early = await receiveOnce(probe, d);
     expect(early.status).toBe(409);
     expect(early.headers['retry-after']).toBe('1');
-    await sleep(250);
+    now += 200; // the store's clock: the lease has run out
     expect((await receiveOnce(probe, d)).body).toEqual({ ok: true });
     expect((await receiveOnce(probe, d)).body).toEqual({ ok: true, duplicate: true });
     expect(probe.calls).toEqual(['pact.violated', 'pact.violated']);
@@ -240,7 +245,8 @@ describe('an idempotency store that fails (fail-closed)', () => {
 
 describe('a handler that never finishes (an attempt whose process died), in one process', () => {
   it('after the lease expires the retry is processed; the stale attempt cannot clobber the new one', async () => {
-    const inner = createMemoryStore();
+    let now = 0;
+    const inner = createMemoryStore({ now: () => now });
     let attempt = 0;
     let finishStale!: (outcome: 'ok' | 'fail') => void;
     const probe = probeReceiver({ idempotency: { store: inner, leaseMs: 150 } }, async () => {
@@ -254,9 +260,9 @@ describe('a handler that never finishes (an attempt whose process died), in one 
     });
     const d = delivery();
     const stale = receiveOnce(probe, d);
-    await sleep(20);
+    await vi.waitFor(() => expect(attempt).toBe(1));
     expect((await receiveOnce(probe, d)).status).toBe(409);
-    await sleep(200);
+    now += 150; // the store's clock: the first attempt's lease has run out
     expect((await receiveOnce(probe, d)).body).toEqual({ ok: true });
     // The stale attempt fails late: its release must not free the key the retry completed.
     finishStale('fail');
