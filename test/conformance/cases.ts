@@ -63,7 +63,10 @@ export interface ConformanceCase {
 // Strictly increasing, so that two rows never build identical bytes (which a store would rightly
 // answer as a duplicate), however fast they run.
 let lastMs = 0;
-const now = () => new Date((lastMs = Math.max(Date.now(), lastMs + 1)));
+const now = () => {
+  lastMs = Math.max(Date.now(), lastMs + 1);
+  return new Date(lastMs);
+};
 const hoursAgo = (h: number) => new Date(now().getTime() - h * 3600_000);
 
 function post(body: string | Buffer, headers: Record<string, string | string[]>): WireRequest {

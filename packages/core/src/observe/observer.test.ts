@@ -45,7 +45,14 @@ describe('observers', () => {
     try {
       const { seen, observer } = recorder();
       const slowSchema: StandardSchemaV1 = {
-        '~standard': { version: 1, vendor: 'test', validate: (value) => ((clock += 3), { value }) },
+        '~standard': {
+          version: 1,
+          vendor: 'test',
+          validate: (value) => {
+            clock += 3;
+            return { value };
+          },
+        },
       };
       const receiver = receiverWith({ observers: [observer], schemas: { 'score.changed': slowSchema } });
       receiver.on('score.changed', () => {
