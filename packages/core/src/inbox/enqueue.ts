@@ -18,7 +18,7 @@ const STORED_HEADERS = ['x-armalo-signature', 'content-type'] as const;
  * lands after the timeout makes the sender's retry a duplicate, so nothing is lost either way.
  */
 export async function enqueueDelivery(
-  config: ReceiverConfig,
+  config: Pick<ReceiverConfig, 'keying' | 'logger' | 'onError'>,
   inbox: InboxConfig,
   backlog: BacklogGate,
   delivery: Delivery,
