@@ -1,9 +1,5 @@
 import type { SuccessBody } from './result.js';
 
-// Success bodies that carry one of these flags name an outcome of their own, in this order of
-// precedence. A new one (`stale`) is a body flag and an entry here.
-const FLAGS = ['duplicate', 'queued'] as const satisfies readonly (keyof SuccessBody)[];
-
 /**
  * What became of a delivery, read from its answer. `handled`: a 2xx, its handlers ran (or there
  * were none); `duplicate`: done before, nothing ran; `queued`: stored in the inbox; `refused`: a
@@ -15,7 +11,7 @@ const FLAGS = ['duplicate', 'queued'] as const satisfies readonly (keyof Success
  * observe(webhooks, { answered: (answer) => metrics.increment(`webhook.${answer.outcome}`) });
  * ```
  */
-export type WebhookOutcome = 'handled' | (typeof FLAGS)[number] | 'refused' | 'failed' | 'unknown';
+export type WebhookOutcome = 'handled' | 'duplicate' | 'queued' | 'refused' | 'failed' | 'unknown';
 
 /**
  * The one rule from an answer to its outcome. Core decides every exchange's outcome with it, and an
@@ -31,9 +27,11 @@ export type WebhookOutcome = 'handled' | (typeof FLAGS)[number] | 'refused' | 'f
 export function outcomeOf(answer: { status: number; body?: unknown }): WebhookOutcome {
   const { status, body } = answer;
   if (status >= 200 && status < 300) {
-    if (typeof body === 'object' && body !== null) {
-      for (const flag of FLAGS) if ((body as Record<string, unknown>)[flag] === true) return flag;
-    }
+    // A success body's flag names its outcome, in this order of precedence. A new outcome
+    // (`stale`) is a flag of `SuccessBody`, a member of `WebhookOutcome` and a line here.
+    const flags = typeof body === 'object' && body !== null ? (body as SuccessBody) : undefined;
+    if (flags?.duplicate === true) return 'duplicate';
+    if (flags?.queued === true) return 'queued';
     return 'handled';
   }
   if (status >= 400 && status < 600) return status < 500 ? 'refused' : 'failed';
