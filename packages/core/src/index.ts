@@ -34,6 +34,7 @@ export type {
   InboxState,
   InboxStats,
   ProcessJob,
+  RedriveFilter,
   StoredDelivery,
 } from './inbox/types.js';
 export { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from './inbox/worker.js';
