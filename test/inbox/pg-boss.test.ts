@@ -21,7 +21,7 @@ if (available) {
   describeInboxContract('createPgBossInbox()', async () => {
     const inbox = createPgBossInbox(
       { connectionString: DATABASE_URL, max: 4 },
-      { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, onError: false },
+      { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
     );
     return { inbox, cleanup: () => inbox.close() };
   });

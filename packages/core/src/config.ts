@@ -72,7 +72,7 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
   const idempotency = options.idempotency === false ? {} : (options.idempotency ?? {});
   const inbox = inboxConfig(options.inbox);
   // The engine keeps completed deliveries as long as this receiver's replay window lets a re-send in.
-  inbox?.engine.useReceiver?.({ retentionMs: retentionFor(options), logger });
+  inbox?.engine.useReceiver?.({ retentionMs: retentionFor(options), logger, enqueueTimeoutMs: inbox.timeoutMs });
   return {
     keys: backend.prepareKeys(secrets),
     tolerance: tolerance && {

@@ -10,6 +10,7 @@ export {
   LEGACY_EVENT_NAMES,
   type LegacyEventName,
 } from './catalog.js';
+export type { InboxReceiverSettings } from './engine-kit/retention.js';
 export {
   ERROR_STATUS,
   ERRORS,

@@ -62,7 +62,7 @@ describe('retention', () => {
     const inbox = createMemoryInbox();
     const adopt = vi.spyOn(inbox, 'useReceiver' as never);
     createWebhookReceiver({ secret: 'whsec_kit', inbox, tolerance: { pastMs: 60_000, futureMs: 1_000 } });
-    expect(adopt).toHaveBeenCalledWith({ retentionMs: 61_000, logger: console });
+    expect(adopt).toHaveBeenCalledWith({ retentionMs: 61_000, logger: console, enqueueTimeoutMs: 5_000 });
   });
 });
 

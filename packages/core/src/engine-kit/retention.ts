@@ -18,6 +18,12 @@ export interface InboxReceiverSettings {
    */
   retentionMs: number;
   logger: WebhookLogger;
+  /**
+   * How long the receiver waits for `enqueue` before answering 503 (`inbox.timeoutMs`, default 5 s;
+   * `Infinity` waits forever): an engine can give up the write at the same time, and drop a
+   * connection that went silent.
+   */
+  enqueueTimeoutMs?: number;
 }
 
 /** The retention of a receiver with default options: the default replay window plus the clock skew allowance. */
