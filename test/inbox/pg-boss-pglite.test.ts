@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { randomId } from '../stores/servers.js';
 import { describeInboxContract } from './contract.js';
 
@@ -17,4 +19,45 @@ describeInboxContract('createPgBossInbox({ pglite })', async () => {
     { queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
   );
   return { inbox, cleanup: () => inbox.close() };
+});
+
+describe('a PGlite directory serves one process at a time', () => {
+  it('a second inbox on an open directory is refused, in this process or another; a dead holder’s lock is taken over', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'armalo-inbox-lock-'));
+    try {
+      const first = createPgBossInbox({ pglite: shared }, { onError: false });
+      await first.ready();
+      const second = createPgBossInbox({ pglite: shared }, { onError: false });
+      await expect(second.ready()).rejects.toThrow(`is open in process ${process.pid}`);
+      await first.close();
+      await second.ready();
+      await second.close();
+
+      // Another process holds it, then dies without closing (SIGKILL): its lock is stale.
+      const holder = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
+           await createPgBossInbox({ pglite: ${JSON.stringify(shared)} }).ready();
+           console.log('ready');
+           setInterval(() => {}, 1000);`,
+        ],
+        { cwd: fileURLToPath(new URL('.', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve) =>
+        holder.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve()),
+      );
+      const refused = createPgBossInbox({ pglite: shared }, { onError: false });
+      await expect(refused.ready()).rejects.toThrow(`is open in process ${holder.pid}`);
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+      const after = createPgBossInbox({ pglite: shared }, { onError: false });
+      await after.ready();
+      await after.close();
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

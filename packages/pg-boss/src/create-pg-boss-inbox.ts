@@ -376,14 +376,22 @@ function connect(
     const given = typeof connection.pglite === 'string' ? undefined : connection.pglite;
     let opening: Promise<PGliteInstance> | undefined;
     const instance = () => {
-      opening ??= given ? Promise.resolve(given) : openPglite(connection.pglite as string);
+      opening ??= (given ? Promise.resolve(given) : openPglite(connection.pglite as string)).catch((error) => {
+        opening = undefined; // the next call tries again (the directory may be free by then)
+        throw error;
+      });
       return opening;
     };
-    let adapter: Promise<Db> | undefined;
+    const adapters = new WeakMap<PGliteInstance, Db>();
     const db: Db = {
       async executeSql(text, values) {
-        adapter ??= instance().then((pglite) => fromPglite(pglite as unknown as PGliteLike));
-        return (await adapter).executeSql(text, values);
+        const pglite = await instance();
+        let adapter = adapters.get(pglite);
+        if (adapter === undefined) {
+          adapter = fromPglite(pglite as unknown as PGliteLike);
+          adapters.set(pglite, adapter);
+        }
+        return adapter.executeSql(text, values);
       },
     };
     const database = pgliteDatabase(instance, db, given === undefined);

@@ -1,6 +1,7 @@
 import type { Db } from 'pg-boss';
 import type { PgBossTransactionClient } from './context.js';
 import { type Database, inTransaction, type SqlResult, type Transaction } from './database.js';
+import { lockDirectory } from './directory-lock.js';
 
 interface PGliteResults {
   rows: Record<string, unknown>[];
@@ -34,8 +35,8 @@ export interface PGliteInstance {
 }
 
 /**
- * Opens the PGlite database in `dataDir` (created on first use). `@electric-sql/pglite` is an
- * optional peer dependency, loaded only here.
+ * Opens the PGlite database in `dataDir` (created on first use), locked to this process until
+ * it is closed. `@electric-sql/pglite` is an optional peer dependency, loaded only here.
  */
 export async function openPglite(dataDir: string): Promise<PGliteInstance> {
   let module: { PGlite: { create(dataDir: string): Promise<PGliteInstance> } };
@@ -47,7 +48,22 @@ export async function openPglite(dataDir: string): Promise<PGliteInstance> {
       { cause },
     );
   }
-  return module.PGlite.create(dataDir);
+  const unlock = lockDirectory(dataDir);
+  try {
+    const pglite = await module.PGlite.create(dataDir);
+    const close = pglite.close.bind(pglite);
+    pglite.close = async () => {
+      try {
+        await close();
+      } finally {
+        unlock();
+      }
+    };
+    return pglite;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
 /** pg-boss sends statements without parameters as one multi-statement string, which only exec() runs. */
