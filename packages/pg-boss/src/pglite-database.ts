@@ -35,8 +35,20 @@ export interface PGliteInstance {
 }
 
 /**
- * Opens the PGlite database in `dataDir` (created on first use), locked to this process until
- * it is closed. `@electric-sql/pglite` is an optional peer dependency, loaded only here.
+ * Opens the PGlite database in `dataDir` the way `createPgBossInbox({ pglite: dataDir })` does:
+ * created on first use, and locked to this process until it is closed (PGlite itself lets a
+ * second process open the same directory, and the two then overwrite each other's files). Use it
+ * when your app also reads and writes that database: pass the instance to
+ * `createPgBossInbox({ pglite })` and query it yourself. `@electric-sql/pglite` is an optional
+ * peer dependency, loaded only here.
+ *
+ * @example
+ * ```ts
+ * import { createPgBossInbox, openPglite } from '@armalo-webhooks/pg-boss';
+ * const pglite = await openPglite('./.armalo-inbox');
+ * const inbox = createPgBossInbox({ pglite });
+ * const { rows } = await pglite.query('SELECT count(*) FROM scores');
+ * ```
  */
 export async function openPglite(dataDir: string): Promise<PGliteInstance> {
   let module: { PGlite: { create(dataDir: string): Promise<PGliteInstance> } };
