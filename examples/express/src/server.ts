@@ -28,9 +28,13 @@ async function main(): Promise<void> {
   const server = app.listen(port, '127.0.0.1', () => {
     const address = server.address();
     const bound = typeof address === 'object' && address !== null ? address.port : port;
-    console.log(`armalo-webhooks express example listening on http://127.0.0.1:${bound}`);
-    console.log(`  webhook endpoint: POST http://127.0.0.1:${bound}/webhooks/armalo`);
-    console.log(`  inbox: ${storage.where}`);
+    console.log(
+      [
+        `armalo-webhooks express example listening on http://127.0.0.1:${bound}`,
+        `  webhook endpoint: POST http://127.0.0.1:${bound}/webhooks/armalo`,
+        `  inbox: ${storage.where}`,
+      ].join('\n'),
+    );
   });
   server.on('error', (error) => {
     console.error(`could not listen on 127.0.0.1:${port}: ${error.message}`);
