@@ -178,6 +178,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
   });
 
   let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
   function ready(): Promise<void> {
     starting ??= (async () => {
       await boss.start();
@@ -339,9 +340,13 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       // pg-boss re-creates each as a new job on its source queue: attempt 1 again, a fresh budget.
       return boss.redrive(deadLetterQueue, { ids, limit: ids.length });
     },
-    async close() {
-      if (ownsBoss && starting) await boss.stop({ graceful: false, close: true, timeout: 1_000 }).catch(() => {});
-      await database?.close();
+    close() {
+      // Once, however many parts of an app call it (a web side and a worker in one process).
+      closing ??= (async () => {
+        if (ownsBoss && starting) await boss.stop({ graceful: false, close: true, timeout: 1_000 }).catch(() => {});
+        await database?.close();
+      })();
+      return closing;
     },
   };
 }
