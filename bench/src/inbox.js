@@ -91,7 +91,7 @@ async function workerRate(inbox, count, concurrency, effects) {
   const done = new Promise((resolve) => {
     resolveDone = resolve;
   });
-  webhooks.onAny(async (event, ctx) => {
+  webhooks.onAny(async (_event, ctx) => {
     if (effects) await ctx.pg.query(`INSERT INTO ${effects} (delivery_id) VALUES ($1)`, [ctx.deliveryId]);
     if (++handled === count) resolveDone();
   });
