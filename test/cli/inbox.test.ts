@@ -103,6 +103,7 @@ describe('armalo-webhooks inbox', () => {
 
     it('stats, list, show by delivery id, redrive; refuses a directory its app holds open', async () => {
       const inbox = createPgBossInbox({ pglite: dir }, { queue: 'cli' });
+      await inbox.ready(); // the first start creates the database
       const deliveryId = await store(inbox);
       const target = ['--pglite', dir, '--queue', 'cli'];
       // One process at a time: the app (here, this test) has the directory open.

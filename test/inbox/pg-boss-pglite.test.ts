@@ -18,6 +18,8 @@ describeInboxContract('createPgBossInbox({ pglite })', async () => {
     { pglite: dir },
     { queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
   );
+  // The first start creates the database: an app pays it at startup, not in its first request.
+  await inbox.ready();
   return { inbox, cleanup: () => inbox.close() };
 });
 

@@ -23,6 +23,7 @@ if (available) {
       { connectionString: DATABASE_URL, max: 4 },
       { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
     );
+    await inbox.ready();
     return { inbox, cleanup: () => inbox.close() };
   });
 }

@@ -46,7 +46,9 @@ export async function openStorage(env: NodeJS.ProcessEnv): Promise<Storage> {
       },
     };
   }
-  // Needs CREATE rights, like the inbox's own schema.
+  // Starts pg-boss now (on a first start it creates its schema: PGlite's database too), so that the
+  // first delivery does not wait for it. Needs CREATE rights, as the table below does.
+  await storage.inbox.ready();
   await storage.query(`CREATE TABLE IF NOT EXISTS example_deliveries (
     id bigserial PRIMARY KEY,
     delivery_id text NOT NULL,
