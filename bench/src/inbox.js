@@ -169,6 +169,31 @@ async function measure(label, open, sizes, note, extra = []) {
   return rows(label, added, rates, note, extra);
 }
 
+/**
+ * The floor under every durable acknowledgement on this server: one INSERT committed on its own
+ * (a WAL flush), sequentially, p50. The server is shared, so its commits move with other load;
+ * the row says what they cost during this run.
+ */
+async function commitFloor(client, table, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const start = now();
+    await client.query(`INSERT INTO ${table} (delivery_id) VALUES ($1)`, [suffix()]);
+    times.push(ms(start, now()));
+  }
+  await client.query(`TRUNCATE ${table}`);
+  times.sort((a, b) => a - b);
+  return {
+    group: GROUP,
+    name: 'PostgreSQL commit (one INSERT)',
+    value: round(percentile(times, 50)),
+    unit: 'ms',
+    better: 'lower',
+    p99: round(percentile(times, 99)),
+    note: 'the floor of a durable acknowledgement on this server during this run: one INSERT, autocommit (a WAL flush), p50',
+  };
+}
+
 /** PGlite: how long ready() takes on a new directory, then (median of three) on the same one again. */
 async function pgliteStarts(dir) {
   const timeReady = async () => {
@@ -226,6 +251,7 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
     await admin.connect();
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.query(`CREATE TABLE ${schema}.effects (delivery_id text NOT NULL)`);
+    out.push(await commitFloor(admin, `${schema}.effects`, sizes.count));
     out.push(
       ...(await measure(
         'pg-boss',
