@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Inbox, InboxEntry, InboxReceiverSettings, StoredDelivery } from '@armalo-webhooks/core';
-import {
-  createReceiverSlot,
-  listLimit,
-  matchesFilter,
-  matchesRedrive,
-  replayDelivery,
-  selectEntries,
-} from '@armalo-webhooks/core/engine-kit';
+import type { Inbox, InboxReceiverSettings, StoredDelivery } from '@armalo-webhooks/core';
+import { createReceiverSlot, replayDelivery } from '@armalo-webhooks/core/engine-kit';
 import { listenForErrors } from '@armalo-webhooks/core/store-kit';
-import pg from 'pg';
-import { type Db, fromPglite, type PGliteLike, PgBoss, type QueueStats } from 'pg-boss';
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { connect } from './connect.js';
 import { startConsumer } from './consume.js';
-import type { Database } from './database.js';
-import { poolDatabase, timedQuery } from './database.js';
-import { type DeliveryJob, toEntry } from './entries.js';
-import { deliveryJobId, isUuid } from './job-id.js';
-import { openPglite, type PGliteInstance, pgliteDatabase } from './pglite-database.js';
+import { deliveryJobId } from './job-id.js';
+import type { PGliteInstance } from './pglite-database.js';
 import { deadLetterQueueOf, ensureQueues, type QueueSettings, sendOptions } from './queues.js';
+import { createReads } from './reads.js';
 import './context.js';
 
 /**
@@ -119,10 +111,6 @@ export interface PgBossInbox extends Inbox {
 }
 
 const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
-/** Jobs read per `findJobs()` call while listing. */
-const PAGE = 1_000;
-/** Most dead letters read to list or redrive them. */
-const MAX_DEAD_READ = 100_000;
 
 /**
  * A durable inbox on PostgreSQL through pg-boss 12's public API: on a PostgreSQL server, or
@@ -198,42 +186,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     if (/^(Dead letter queue|Queue) .+ does not exist/.test((error as Error)?.message ?? '')) starting = undefined;
   }
 
-  async function findJobs(name: string, filter: { id?: string; data?: object; queued?: boolean } = {}) {
-    const jobs: DeliveryJob[] = [];
-    for (let after: string | undefined; ; ) {
-      const page = await boss.findJobs<StoredDelivery>(name, { ...filter, limit: PAGE, ...(after ? { after } : {}) });
-      jobs.push(...page);
-      if (page.length < PAGE || jobs.length >= MAX_DEAD_READ) return jobs;
-      after = page.at(-1)?.id;
-    }
-  }
-
-  async function deadLetters(event?: string): Promise<InboxEntry[]> {
-    const jobs = await findJobs(deadLetterQueue, event === undefined ? {} : { data: { event } });
-    return jobs.map((job) => toEntry(job, true));
-  }
-
-  /** Jobs of the queue that pass `keep`, oldest first, read a page at a time until `limit` of them are found. */
-  async function sourceEntries(
-    filter: { data?: object; queued?: boolean },
-    keep: (entry: InboxEntry) => boolean,
-    limit: number,
-  ): Promise<InboxEntry[]> {
-    const found: InboxEntry[] = [];
-    for (let after: string | undefined; found.length < limit; ) {
-      const page = await boss.findJobs<StoredDelivery>(queue, { ...filter, limit: PAGE, ...(after ? { after } : {}) });
-      for (const job of page) {
-        // A failed job's dead letter is listed from the dead-letter queue; the job itself stays
-        // only as the record that answers re-sends `duplicate`.
-        if (job.state === 'failed' || job.state === 'cancelled') continue;
-        const entry = toEntry(job, false);
-        if (keep(entry)) found.push(entry);
-      }
-      if (page.length < PAGE) break;
-      after = page.at(-1)?.id;
-    }
-    return found;
-  }
+  const reads = createReads(boss, queue, deadLetterQueue);
 
   return {
     kind: 'pg-boss',
@@ -265,7 +218,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     },
     async backlog() {
       await ready();
-      return (await counted(boss, queue)).queuedCount;
+      return reads.backlog();
     },
     async consume(consumeOptions) {
       if (database === undefined) {
@@ -278,50 +231,15 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     },
     async stats() {
       await ready();
-      // pg-boss 12 counts in its maintenance pass and serves those counts; force refreshes ones
-      // older than a minute. There is no live count in its public API.
-      const [source, dead] = await Promise.all([counted(boss, queue), counted(boss, deadLetterQueue)]);
-      return {
-        waiting: source.queuedCount - source.deferredCount,
-        active: source.activeCount,
-        delayed: source.deferredCount,
-        dead: dead.queuedCount,
-        completed: Math.max(0, source.totalCount - source.queuedCount - source.activeCount - source.failedCount),
-        asOf: new Date(Math.min(source.capturedOn.getTime(), dead.capturedOn.getTime())),
-      };
+      return reads.stats();
     },
     async list(filter = {}) {
       await ready();
-      const limit = listLimit(filter);
-      const data = filter.event === undefined ? {} : { data: { event: filter.event } };
-      const dead = filter.state === undefined || filter.state === 'dead' ? await deadLetters(filter.event) : [];
-      const live =
-        filter.state === 'dead'
-          ? []
-          : await sourceEntries(
-              { ...data, ...(filter.state === 'waiting' || filter.state === 'delayed' ? { queued: true } : {}) },
-              (entry) => matchesFilter(entry, filter),
-              limit,
-            );
-      return selectEntries([...live, ...dead], filter);
+      return reads.list(filter);
     },
     async get(id) {
       await ready();
-      const jobId = isUuid(id) ? id : deliveryJobId(queue, id);
-      const [job] = await boss.findJobs<StoredDelivery>(queue, { id: jobId });
-      if (job !== undefined) {
-        if (job.state === 'failed') {
-          const copies = await boss.findJobs<StoredDelivery>(deadLetterQueue, {
-            data: { deliveryId: job.data.deliveryId },
-          });
-          const copy = copies.find((candidate) => candidate.sourceId === job.id);
-          if (copy !== undefined) return toEntry(copy, true);
-        }
-        return toEntry(job, false);
-      }
-      if (!isUuid(id)) return undefined;
-      const [dead] = await boss.findJobs<StoredDelivery>(deadLetterQueue, { id });
-      return dead && toEntry(dead, true);
+      return reads.get(id);
     },
     async replay(id) {
       const entry = await this.get(id);
@@ -335,7 +253,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     },
     async redrive(filter = {}) {
       await ready();
-      const ids = (await deadLetters(filter.event)).filter((entry) => matchesRedrive(entry, filter)).map((e) => e.id);
+      const ids = await reads.deadLetterIds(filter);
       if (ids.length === 0) return 0;
       // pg-boss re-creates each as a new job on its source queue: attempt 1 again, a fresh budget.
       return boss.redrive(deadLetterQueue, { ids, limit: ids.length });
@@ -351,95 +269,6 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
   };
 }
 
-interface Connected {
-  boss: PgBoss;
-  /** Where workers run their transactions; none with `{ boss }` and no pool. */
-  database: Database | undefined;
-  ownsBoss: boolean;
-  /** The pool the inbox created, if it did. */
-  ownPool?: pg.Pool;
-  /** The `db` option of an enqueue's statements: the pool, with the enqueue's timeout. */
-  enqueueDb: () => { db?: Db };
-}
-
-function connect(
-  connection: PgBossInboxConnection,
-  settings: { schema: string; queryTimeoutMs: number; options: PgBossInboxOptions },
-  enqueueTimeoutMs: () => number,
-): Connected {
-  const { schema, queryTimeoutMs, options } = settings;
-  const maintenance = options.maintenanceIntervalSeconds ?? 60;
-  const bossOptions = {
-    schema,
-    supervise: true,
-    schedule: false,
-    superviseIntervalSeconds: maintenance,
-    monitorIntervalSeconds: maintenance,
-    maintenanceIntervalSeconds: maintenance,
-  };
-  if ('pglite' in connection) {
-    const given = typeof connection.pglite === 'string' ? undefined : connection.pglite;
-    let opening: Promise<PGliteInstance> | undefined;
-    const instance = () => {
-      opening ??= (given ? Promise.resolve(given) : openPglite(connection.pglite as string)).catch((error) => {
-        opening = undefined; // the next call tries again (the directory may be free by then)
-        throw error;
-      });
-      return opening;
-    };
-    const adapters = new WeakMap<PGliteInstance, Db>();
-    const db: Db = {
-      async executeSql(text, values) {
-        const pglite = await instance();
-        let adapter = adapters.get(pglite);
-        if (adapter === undefined) {
-          adapter = fromPglite(pglite as unknown as PGliteLike);
-          adapters.set(pglite, adapter);
-        }
-        return adapter.executeSql(text, values);
-      },
-    };
-    const database = pgliteDatabase(instance, db, given === undefined);
-    return {
-      boss: new PgBoss({ ...bossOptions, db, backend: 'pglite' }),
-      database,
-      ownsBoss: true,
-      enqueueDb: () => ({}),
-    };
-  }
-  if ('connectionString' in connection) {
-    const pool = new pg.Pool({
-      connectionString: connection.connectionString,
-      max: connection.max ?? 10,
-      // A server that accepts connections and never answers must not hang a request forever.
-      connectionTimeoutMillis: 5_000,
-      // Finds a peer that vanished (no RST) on idle connections; statements time out on their own.
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      application_name: 'armalo-webhooks',
-    });
-    const database = poolDatabase(pool, { queryTimeoutMs }, true);
-    return {
-      boss: new PgBoss({ ...bossOptions, db: database.db }),
-      database,
-      ownsBoss: true,
-      ownPool: pool,
-      enqueueDb: () => ({ db: timedDb(pool, enqueueTimeoutMs()) }),
-    };
-  }
-  const pool = connection.pool;
-  return {
-    boss: connection.boss,
-    database: pool && poolDatabase(pool, { queryTimeoutMs }, false),
-    ownsBoss: false,
-    enqueueDb: () => (pool ? { db: timedDb(pool, enqueueTimeoutMs()) } : {}),
-  };
-}
-
-function timedDb(pool: pg.Pool, timeoutMs: number): Db {
-  return { executeSql: (text, values) => timedQuery(pool, text, values, timeoutMs) };
-}
-
 /** An instance of another pg-boss major (or an older 12) fails here, not on the first delivery. */
 function checkBoss(boss: PgBoss): void {
   const needed = ['findJobs', 'redrive', 'getQueueStats', 'update', 'fetch'] as const;
@@ -449,11 +278,4 @@ function checkBoss(boss: PgBoss): void {
       `armalo-webhooks: the pg-boss inbox needs pg-boss 12.38 or later (this instance has no ${missing.join(', ')})`,
     );
   }
-}
-
-/** A queue's counts as pg-boss last took them (force: at most a minute old). */
-async function counted(boss: PgBoss, name: string): Promise<QueueStats> {
-  const [snapshot] = await boss.getQueueStats(name, { force: true });
-  if (snapshot === undefined) throw new Error(`pg-boss has no counts for the queue ${name}`);
-  return snapshot;
 }
