@@ -194,10 +194,10 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     deadLetterQueue,
     boss,
     ready,
-    useReceiver(settings: InboxReceiverSettings) {
-      receiver.adopt(settings);
+    useReceiver(told: InboxReceiverSettings) {
+      receiver.adopt(told);
       receiverKnown = true;
-      if (settings.enqueueTimeoutMs !== undefined) enqueueTimeoutMs = settings.enqueueTimeoutMs;
+      if (told.enqueueTimeoutMs !== undefined) enqueueTimeoutMs = told.enqueueTimeoutMs;
     },
     async enqueue(delivery: StoredDelivery) {
       await ready();
@@ -242,7 +242,8 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       return reads.get(id);
     },
     async replay(id) {
-      const entry = await this.get(id);
+      await ready();
+      const entry = await reads.get(id);
       if (entry === undefined) return undefined;
       // A new job (a new id, so never a duplicate of the original) carrying the same delivery id.
       const replayed = await boss.send(queue, replayDelivery(entry) as unknown as object, {
