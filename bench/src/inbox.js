@@ -1,4 +1,5 @@
-// The durable inbox: what it adds to each acknowledged delivery, and what one worker process does.
+// The durable inbox: what it adds to each acknowledged delivery, and what one worker process does,
+// for pg-boss 12 on a PostgreSQL server, pg-boss 12 on PGlite (embedded) and BullMQ, side by side.
 //
 //   node bench/src/inbox.js           # 3,000 timed deliveries, 3,000 jobs per throughput run
 //   node bench/src/inbox.js --quick   # 500 and 500
@@ -7,15 +8,21 @@
 //   no-op handler and idempotency off, on the same kind of signed bodies, interleaved delivery by
 //   delivery so machine noise hits both alike. Sequential: a latency, not a throughput.
 // - 'worker cN': one createInboxWorker at concurrency N, a no-op handler, draining a queue filled
-//   beforehand; deliveries per second from start to the last handler call.
+//   beforehand; deliveries per second from start to the last handler call. 'worker c8 ctx.pg': the
+//   same, with a handler that writes one row through ctx.pg (exactly once, in the job's transaction).
+// - PGlite 'first start' and 'restart': createPgBossInbox({ pglite: dir }) until ready() resolves, on
+//   a new directory (PGlite creates the database, pg-boss its schema) and on that directory again.
 // PostgreSQL: DATABASE_URL; Redis: REDIS_URL. An unreachable server gives skipped rows. Each run
-// uses its own schema, queue and key prefix, and removes them.
+// uses its own schema, queue, directory and key prefix, and removes them.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
 import { createInboxWorker, createMemoryInbox, createWebhookReceiver } from '@armalo-webhooks/core';
 import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
-import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
+import { createPgBossInbox, openPglite } from '@armalo-webhooks/pg-boss';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -23,7 +30,7 @@ const GROUP = 'inbox';
 const SECRET = 'whsec_inbox_bench';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const TARGETS = { 'pg-boss': '<= 2', bullmq: '<= 0.5' };
+const TARGETS = { 'pg-boss': '<= 1', 'pg-boss (PGlite)': '<= 2', bullmq: '<= 0.5' };
 const quiet = { warn() {}, error() {} };
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
@@ -73,15 +80,19 @@ async function ackAdded(inbox, count, warmup) {
   };
 }
 
-/** Fills the inbox with `count` deliveries, then times one worker draining them. */
-async function workerRate(inbox, count, concurrency) {
+/**
+ * Fills the inbox with `count` deliveries, then times one worker draining them. With `effects`,
+ * each handler writes one row through ctx.pg into that table.
+ */
+async function workerRate(inbox, count, concurrency, effects) {
   const webhooks = createWebhookReceiver({ secret: SECRET, inbox, logger: quiet });
   let handled = 0;
   let resolveDone;
   const done = new Promise((resolve) => {
     resolveDone = resolve;
   });
-  webhooks.onAny(() => {
+  webhooks.onAny(async (_event, ctx) => {
+    if (effects) await ctx.pg.query(`INSERT INTO ${effects} (delivery_id) VALUES ($1)`, [ctx.deliveryId]);
     if (++handled === count) resolveDone();
   });
   for (let i = 0; i < count; i++) {
@@ -97,7 +108,7 @@ async function workerRate(inbox, count, concurrency) {
   return count / seconds;
 }
 
-function rows(label, added, rates, note) {
+function rows(label, added, rates, note, extra = []) {
   return [
     {
       group: GROUP,
@@ -110,19 +121,20 @@ function rows(label, added, rates, note) {
       targetOn: 'value',
       note: `p50 ${round(added.p50)} ms, p99 ${round(added.p99)} ms over inline (receive() with the inbox: p50 ${round(added.inboxP50)} ms)`,
     },
-    ...rates.map(([concurrency, rate]) => ({
+    ...rates.map(([name, rate]) => ({
       group: GROUP,
-      name: `${label} worker c${concurrency}`,
+      name: `${label} worker ${name}`,
       value: Math.round(rate),
       unit: 'deliveries/s',
       better: 'higher',
       note,
     })),
+    ...extra,
   ];
 }
 
 function skipped(label, reason) {
-  return ['ack added', 'worker c1', 'worker c8'].map((what) => ({
+  return ['ack added', 'worker c1', 'worker c8', 'worker c8 ctx.pg'].map((what) => ({
     group: GROUP,
     name: `${label} ${what}`,
     value: Number.NaN,
@@ -130,7 +142,8 @@ function skipped(label, reason) {
   }));
 }
 
-async function measure(label, open, sizes, note) {
+/** `open()` answers `{ inbox, close, effects? }`; `effects` names a table for the ctx.pg run. */
+async function measure(label, open, sizes, note, extra = []) {
   const added = await (async () => {
     const { inbox, close } = await open();
     try {
@@ -140,15 +153,77 @@ async function measure(label, open, sizes, note) {
     }
   })();
   const rates = [];
-  for (const concurrency of [1, 8]) {
-    const { inbox, close } = await open();
+  for (const [name, concurrency, withEffects] of [
+    ['c1', 1, false],
+    ['c8', 8, false],
+    ['c8 ctx.pg', 8, true],
+  ]) {
+    const { inbox, close, effects } = await open();
     try {
-      rates.push([concurrency, await workerRate(inbox, sizes.jobs, concurrency)]);
+      if (withEffects && effects === undefined) continue;
+      rates.push([name, await workerRate(inbox, sizes.jobs, concurrency, withEffects ? effects : undefined)]);
     } finally {
       await close();
     }
   }
-  return rows(label, added, rates, note);
+  return rows(label, added, rates, note, extra);
+}
+
+/**
+ * The floor under every durable acknowledgement on this server: one INSERT committed on its own
+ * (a WAL flush), sequentially, p50. The server is shared, so its commits move with other load;
+ * the row says what they cost during this run.
+ */
+async function commitFloor(client, table, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const start = now();
+    await client.query(`INSERT INTO ${table} (delivery_id) VALUES ($1)`, [suffix()]);
+    times.push(ms(start, now()));
+  }
+  await client.query(`TRUNCATE ${table}`);
+  times.sort((a, b) => a - b);
+  return {
+    group: GROUP,
+    name: 'PostgreSQL commit (one INSERT)',
+    value: round(percentile(times, 50)),
+    unit: 'ms',
+    better: 'lower',
+    p99: round(percentile(times, 99)),
+    note: 'the floor of a durable acknowledgement on this server during this run: one INSERT, autocommit (a WAL flush), p50',
+  };
+}
+
+/** PGlite: how long ready() takes on a new directory, then (median of three) on the same one again. */
+async function pgliteStarts(dir) {
+  const timeReady = async () => {
+    const start = now();
+    const inbox = createPgBossInbox({ pglite: dir }, { queue: 'bench-start', onError: false });
+    await inbox.ready();
+    const took = ms(start, now());
+    await inbox.close();
+    return took;
+  };
+  const first = await timeReady();
+  const again = [await timeReady(), await timeReady(), await timeReady()].sort((a, b) => a - b);
+  return [
+    {
+      group: GROUP,
+      name: 'pg-boss (PGlite) first start',
+      value: Math.round(first),
+      unit: 'ms',
+      better: 'lower',
+      note: 'a new directory: PGlite creates the database (initdb), pg-boss installs its schema, the queues are created',
+    },
+    {
+      group: GROUP,
+      name: 'pg-boss (PGlite) restart',
+      value: Math.round(again[1]),
+      unit: 'ms',
+      better: 'lower',
+      note: 'the same directory again (median of 3): PGlite loads and recovers the database, pg-boss checks its schema',
+    },
+  ];
 }
 
 export async function runInboxBench({ quick = false, log = () => {} } = {}) {
@@ -168,12 +243,15 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
     )),
   );
 
-  log('inbox: pg-boss');
+  log('inbox: pg-boss (PostgreSQL server)');
   const admin = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2_000 });
   admin.on('error', () => {});
   const schema = `armalo_inbox_bench_${suffix()}`;
   try {
     await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`CREATE TABLE ${schema}.effects (delivery_id text NOT NULL)`);
+    out.push(await commitFloor(admin, `${schema}.effects`, sizes.count));
     out.push(
       ...(await measure(
         'pg-boss',
@@ -183,10 +261,10 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
             { schema, queue: `bench-${suffix()}`, pollIntervalMs: 50 },
           );
           await inbox.ready();
-          return { inbox, close: () => inbox.close() };
+          return { inbox, close: () => inbox.close(), effects: `${schema}.effects` };
         },
         sizes,
-        'per delivery: a fetch (UPDATE … SKIP LOCKED), BEGIN, the processed-row INSERT, complete, COMMIT: about 5 round trips and one commit (WAL flush), spread over the pool',
+        'per delivery: one fetch statement for up to c jobs (UPDATE … SKIP LOCKED), then one complete() (an autocommit, so a WAL flush); with ctx.pg: BEGIN, the write, complete(), COMMIT on one pooled connection. Bound by PostgreSQL round trips and commits',
       )),
     );
   } catch (error) {
@@ -194,6 +272,33 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
   } finally {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await admin.end().catch(() => {});
+  }
+
+  log('inbox: pg-boss (PGlite)');
+  const dir = mkdtempSync(join(tmpdir(), 'armalo-inbox-bench-'));
+  try {
+    const starts = await pgliteStarts(join(dir, 'starts'));
+    out.push(
+      ...(await measure(
+        'pg-boss (PGlite)',
+        async () => {
+          const pglite = await openPglite(join(dir, 'inbox'));
+          await pglite.exec('CREATE TABLE IF NOT EXISTS effects (delivery_id text NOT NULL)');
+          const inbox = createPgBossInbox({ pglite }, { queue: `bench-${suffix()}`, pollIntervalMs: 50 });
+          await inbox.ready();
+          const close = async () => {
+            await inbox.close();
+            await pglite.close();
+          };
+          return { inbox, close, effects: 'effects' };
+        },
+        sizes,
+        'the same statements on PGlite: in this process, no network, but one connection, so the web side, the fetches and every transaction take turns; bound by PostgreSQL in WebAssembly on one core',
+        starts,
+      )),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 
   log('inbox: bullmq');

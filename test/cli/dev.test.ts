@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 import { describe, expect, it } from 'vitest';
 import { lines, runCli, SECRET, startDev } from './harness.js';
 
@@ -42,4 +46,37 @@ describe('armalo-webhooks dev', () => {
       busy.close();
     }
   });
+
+  it('--pglite: the standalone receiver stores deliveries durably and its worker runs them; not in attached mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'armalo-dev-pglite-'));
+    try {
+      const dev = await startDev(['--port', '0', '--ui-port', '0', '--secret', SECRET, '--pglite', dir]);
+      expect(dev.stdout()).toContain(`inbox      pg-boss, queue armalo-webhooks in ${dir}`);
+      const sent = await runCli(['send', 'score.changed', '--url', dev.receiverUrl as string, '--secret', SECRET]);
+      expect(sent.stdout).toContain('queued');
+      const second = await runCli(['send', 'score.changed', '--url', dev.receiverUrl as string, '--secret', SECRET]);
+      expect(second.stdout).toContain('queued');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await dev.stop()).toBe(0);
+      // After dev stopped, the directory holds what it stored, handled by its worker.
+      const inbox = createPgBossInbox({ pglite: dir }, { onError: false });
+      try {
+        const entries = await inbox.list();
+        expect(entries.map((entry) => [entry.event, entry.state])).toEqual([
+          ['score.changed', 'completed'],
+          ['score.changed', 'completed'],
+        ]);
+      } finally {
+        await inbox.close();
+      }
+
+      const attached = await runCli(['dev', '--forward-to', 'http://127.0.0.1:1/x', '--pglite', dir, '--ui-port', '0']);
+      expect(attached.code).toBe(1);
+      expect(lines(attached.stderr)).toEqual([
+        'error: --pglite is for standalone mode: a PGlite directory serves one process, and in attached mode your app has it',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

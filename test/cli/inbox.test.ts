@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
 import { createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
 import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
@@ -18,18 +21,20 @@ import { closedPort, lines, runCli, SECRET } from './harness.js';
 const postgresUp = await postgresAvailable();
 const redisUp = await redisAvailable();
 
-async function store(inbox: Inbox) {
+/** Stores one delivery; answers its delivery id. */
+async function store(inbox: Inbox): Promise<string> {
   const webhooks = createWebhookReceiver({ secret: SECRET, inbox });
   const signed = createSignedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
   const result = await webhooks.receive({ rawBody: signed.body, headers: signed.headers });
   expect(result.body).toEqual({ ok: true, queued: true });
+  return result.meta.idempotencyKey as string;
 }
 
 describe('armalo-webhooks inbox', () => {
-  it('needs exactly one of --postgres and --redis, and says so in one line', async () => {
+  it('needs exactly one of --postgres, --redis and --pglite, and says so in one line', async () => {
     const result = await runCli(['inbox', 'stats']);
     expect(result.code).not.toBe(0);
-    expect(lines(result.stderr)).toEqual(['error: give exactly one of --postgres URL or --redis URL']);
+    expect(lines(result.stderr)).toEqual(['error: give exactly one of --postgres URL, --redis URL or --pglite DIR']);
   });
 
   it('fails in one line without printing the password of an unreachable server', async () => {
@@ -58,7 +63,17 @@ describe('armalo-webhooks inbox', () => {
 
       const stats = await runCli(['inbox', ...target, 'stats', '--json']);
       expect(stats.stderr).toBe('');
-      expect(JSON.parse(stats.stdout)).toEqual({ waiting: 1, active: 0, delayed: 0, dead: 0, completed: 0 });
+      expect(JSON.parse(stats.stdout)).toEqual({
+        waiting: 1,
+        active: 0,
+        delayed: 0,
+        dead: 0,
+        completed: 0,
+        asOf: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      expect((await runCli(['inbox', ...target, 'stats'])).stdout).toMatch(
+        /\nas of \S+Z \(pg-boss refreshes its counts at most once a minute\)\n$/,
+      );
 
       const list = await runCli(['inbox', ...target, 'list', '--event', 'score.changed', '--json']);
       const [entry] = JSON.parse(list.stdout) as { id: string; state: string }[];
@@ -80,6 +95,34 @@ describe('armalo-webhooks inbox', () => {
         'error: no delivery with id 00000000-0000-4000-8000-000000000000 in this inbox',
       ]);
     }, 60_000);
+  });
+
+  describe('on PGlite', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'armalo-cli-pglite-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('stats, list, show by delivery id, redrive; refuses a directory its app holds open', async () => {
+      const inbox = createPgBossInbox({ pglite: dir }, { queue: 'cli' });
+      await inbox.ready(); // the first start creates the database
+      const deliveryId = await store(inbox);
+      const target = ['--pglite', dir, '--queue', 'cli'];
+      // One process at a time: the app (here, this test) has the directory open.
+      const refused = await runCli(['inbox', ...target, 'stats']);
+      expect(refused.code).toBe(1);
+      expect(lines(refused.stderr)).toHaveLength(1);
+      expect(refused.stderr).toContain(`is open in process ${process.pid}`);
+      await inbox.close();
+
+      const stats = await runCli(['inbox', ...target, 'stats', '--json'], { timeoutMs: 60_000 });
+      expect(stats.stderr).toBe('');
+      expect(JSON.parse(stats.stdout)).toMatchObject({ waiting: 1, dead: 0 });
+      const list = await runCli(['inbox', ...target, 'list', '--json'], { timeoutMs: 60_000 });
+      expect(JSON.parse(list.stdout)).toMatchObject([{ deliveryId, state: 'waiting' }]);
+      const show = await runCli(['inbox', ...target, 'show', deliveryId], { timeoutMs: 60_000 });
+      expect(JSON.parse(show.stdout)).toMatchObject({ deliveryId, payload: { event: 'score.changed' } });
+      const redrive = await runCli(['inbox', ...target, 'redrive', '--id', deliveryId], { timeoutMs: 60_000 });
+      expect(redrive.stdout).toBe('redrove 0 dead letter(s)\n');
+    }, 120_000);
   });
 
   describe.runIf(redisUp)('on BullMQ', () => {

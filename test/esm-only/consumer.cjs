@@ -16,6 +16,7 @@ const entryPoints = [
   '@armalo-webhooks/core/node',
   '@armalo-webhooks/core/testing',
   '@armalo-webhooks/core/store-kit',
+  '@armalo-webhooks/core/engine-kit',
   '@armalo-webhooks/aws-lambda',
   '@armalo-webhooks/bullmq',
   '@armalo-webhooks/express',

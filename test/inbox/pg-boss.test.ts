@@ -1,5 +1,6 @@
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 import pg from 'pg';
+import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll } from 'vitest';
 import { DATABASE_URL, postgresAvailable, randomId } from '../stores/servers.js';
 import { describeInboxContract } from './contract.js';
@@ -21,8 +22,38 @@ if (available) {
   describeInboxContract('createPgBossInbox()', async () => {
     const inbox = createPgBossInbox(
       { connectionString: DATABASE_URL, max: 4 },
-      { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, onError: false },
+      { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
     );
+    await inbox.ready();
     return { inbox, cleanup: () => inbox.close() };
+  });
+
+  // An app that already runs pg-boss 12 passes its own instance and pool: the inbox neither starts
+  // a second pg-boss on the schema nor stops the app's.
+  describeInboxContract('createPgBossInbox({ boss, pool })', async () => {
+    const boss = new PgBoss({
+      connectionString: DATABASE_URL,
+      schema,
+      max: 3,
+      schedule: false,
+      superviseIntervalSeconds: 1,
+      monitorIntervalSeconds: 1,
+      maintenanceIntervalSeconds: 1,
+    });
+    boss.on('error', () => {});
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+    const inbox = createPgBossInbox(
+      { boss, pool },
+      { queue: `contract-own-${randomId()}`, pollIntervalMs: 50, onError: false },
+    );
+    await inbox.ready();
+    return {
+      inbox,
+      cleanup: async () => {
+        await inbox.close();
+        await boss.stop({ graceful: false });
+        await pool.end();
+      },
+    };
   });
 }

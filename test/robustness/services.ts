@@ -51,27 +51,39 @@ export const postgresAvailable = () =>
  * A TCP proxy in front of a server, to make it stall for one client only (a shared Redis or
  * PostgreSQL is never paused for the other suites). While stalled, bytes from clients are held
  * and delivered on `resume()`, as a congested network or an overloaded server would.
+ * `silenceExisting()` makes the connections open now half-open for good, as a failover or a load
+ * balancer or NAT that dropped their state does: the sockets stay open and nothing passes either
+ * way, while new connections work.
  */
 export interface StallProxy {
   port: number;
   stall(): void;
   resume(): void;
+  silenceExisting(): void;
+  /** Connections accepted so far. */
+  readonly accepted: number;
   close(): Promise<void>;
 }
 
 export async function startStallProxy(targetHost: string, targetPort: number): Promise<StallProxy> {
   let stalled = false;
+  let accepted = 0;
   const held: [Socket, Buffer][] = [];
   const sockets = new Set<Socket>();
+  const silenced = new WeakSet<Socket>();
   const server = createServer((client) => {
+    accepted++;
     const upstream = connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
     client.on('data', (chunk) => {
+      if (silenced.has(client)) return;
       if (stalled) held.push([upstream, chunk]);
       else upstream.write(chunk);
     });
-    upstream.on('data', (chunk) => client.write(chunk));
+    upstream.on('data', (chunk) => {
+      if (!silenced.has(client)) client.write(chunk);
+    });
     const end = () => {
       client.destroy();
       upstream.destroy();
@@ -91,6 +103,12 @@ export async function startStallProxy(targetHost: string, targetPort: number): P
     resume() {
       stalled = false;
       for (const [socket, chunk] of held.splice(0)) if (!socket.destroyed) socket.write(chunk);
+    },
+    silenceExisting() {
+      for (const socket of sockets) silenced.add(socket);
+    },
+    get accepted() {
+      return accepted;
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -1,3 +1,3 @@
-// Both sides in one process, on the memory inbox (not durable): for trying it without any service.
+// Both sides in one process, on the embedded (PGlite) inbox: durable, with no service to run.
 import './web.js';
 import './worker.js';

@@ -2,14 +2,15 @@
 // module registers the handlers in both, so their types and behaviour cannot drift apart.
 
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
-import { createMemoryInbox, createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
+import { createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 
 function chooseInbox(): Inbox {
   if (process.env.DATABASE_URL) return createPgBossInbox({ connectionString: process.env.DATABASE_URL });
   if (process.env.REDIS_URL) return createBullMQInbox({ connection: process.env.REDIS_URL });
-  // Not durable: only for `pnpm dev`, where the web side and the worker share one process.
-  return createMemoryInbox();
+  // Embedded PostgreSQL in a directory: durable, no server, but one process only (`pnpm dev`, where
+  // the web side and the worker share a process). A second process on the directory is refused.
+  return createPgBossInbox({ pglite: process.env.ARMALO_INBOX_DIR ?? '.armalo-inbox' });
 }
 
 export const inbox = chooseInbox();

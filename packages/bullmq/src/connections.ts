@@ -24,13 +24,18 @@ function create(connection: BullMQConnection, overrides: RedisOptions): Redis {
 /**
  * The web side's connection fails fast: with Redis down a command is refused at once instead of
  * waiting in ioredis's offline queue, and a frozen Redis times out, so the receiver answers 503
- * within its budget rather than hanging the sender.
+ * within its budget rather than hanging the sender. A connection that stays silent while a
+ * command waits (a failover, or a load balancer or NAT that dropped its state: the socket looks
+ * open and nothing comes back) is destroyed after the same time and made again; TCP keepalive
+ * finds a peer that vanished while idle.
  */
 export function webConnection(connection: BullMQConnection, commandTimeoutMs: number): Redis {
   return create(connection, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
+    socketTimeout: commandTimeoutMs,
+    keepAlive: 10_000,
     retryStrategy: (times) => Math.min(times * 100, 1000),
   });
 }

@@ -1,4 +1,5 @@
 import type { ConsumeOptions, InboxConsumer, InboxFailure } from '@armalo-webhooks/core';
+import { UNEXPECTED_RETRY_MS, untilDeadline } from '@armalo-webhooks/core/engine-kit';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from './job-data.js';
@@ -57,7 +58,8 @@ export async function startWorker(settings: WorkerSettings, options: ConsumeOpti
       stalledInterval: settings.stalledIntervalMs,
       maxStalledCount: settings.maxStalledCount,
       settings: {
-        backoffStrategy: (_attemptsMade, _type, error) => (error instanceof RetryLater ? error.delayMs : 1000),
+        backoffStrategy: (_attemptsMade, _type, error) =>
+          error instanceof RetryLater ? error.delayMs : UNEXPECTED_RETRY_MS,
       },
     },
   );
@@ -65,17 +67,9 @@ export async function startWorker(settings: WorkerSettings, options: ConsumeOpti
   await worker.waitUntilReady();
   return {
     async stop(timeoutMs) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const closed = worker.close();
-      const timedOut = await Promise.race([
-        closed.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const finished = await untilDeadline(worker.close(), timeoutMs);
       // Jobs still running keep their lock until it lapses; the stalled check then hands them out again.
-      if (timedOut) await worker.close(true);
+      if (!finished) await worker.close(true);
       settings.connection.disconnect();
     },
   };

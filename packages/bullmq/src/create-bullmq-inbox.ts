@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Inbox, InboxEntry, InboxState, InboxStats, StoredDelivery } from '@armalo-webhooks/core';
+import {
+  ATTEMPT_CEILING,
+  createReceiverSlot,
+  listLimit,
+  matchesFilter,
+  matchesRedrive,
+  replayDelivery,
+  selectEntries,
+} from '@armalo-webhooks/core/engine-kit';
 import { listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { type Job, type JobType, Queue } from 'bullmq';
 import { type BullMQConnection, webConnection, whenReady, workerConnection } from './connections.js';
@@ -23,11 +32,15 @@ export interface BullMQInboxOptions {
   /** BullMQ's key prefix (default `'armalo'`). */
   prefix?: string;
   /**
-   * How long a completed delivery is kept, and so how long a re-send is answered `duplicate`
-   * (default 7 days + 5 minutes: the receiver's default replay window). Dead letters are kept until redriven.
+   * How long a completed delivery is kept, and so how long a re-send is answered `duplicate`.
+   * Default: the receiver's replay window (7 days + 5 minutes with the default `tolerance`). Dead
+   * letters are kept until redriven.
    */
   retentionSeconds?: number;
-  /** Longest wait for one Redis command on the web side (default 2 s); past it the receiver answers 503. */
+  /**
+   * Longest wait for one Redis command on the web side (default 2 s); past it the receiver answers
+   * 503, and a connection that stays silent that long is dropped and made again.
+   */
   commandTimeoutMs?: number;
   /** A worker's lock on a job (default 30 s), renewed while its process lives. */
   lockDurationMs?: number;
@@ -54,9 +67,6 @@ export interface BullMQInboxOptions {
 export interface BullMQInbox extends Inbox {
   readonly queue: Queue<JobData>;
 }
-
-/** Tries a job may have; core's worker decides when to stop, so this is only a ceiling. */
-const ATTEMPTS_CEILING = 1000;
 
 const TYPES: Record<InboxState, JobType[]> = {
   waiting: ['waiting', 'prioritized'],
@@ -90,11 +100,13 @@ const TYPES: Record<InboxState, JobType[]> = {
 export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   const name = options.queue ?? 'armalo-webhooks';
   const prefix = options.prefix ?? 'armalo';
-  const retentionSeconds = options.retentionSeconds ?? 7 * 86_400 + 300;
+  const receiver = createReceiverSlot({
+    retentionMs: options.retentionSeconds === undefined ? undefined : options.retentionSeconds * 1000,
+  });
   const client = webConnection(options.connection, options.commandTimeoutMs ?? 2_000);
-  listenForErrors(client, options.onError, `BullMQ inbox (${name}): Redis error`, () => console);
+  listenForErrors(client, options.onError, `BullMQ inbox (${name}): Redis error`, receiver.logger);
   const queue = new Queue<JobData>(name, { connection: client, prefix });
-  listenForErrors(queue, options.onError, `BullMQ inbox (${name}): queue error`, () => console);
+  listenForErrors(queue, options.onError, `BullMQ inbox (${name}): queue error`, receiver.logger);
 
   async function add(delivery: StoredDelivery, jobId: string): Promise<boolean> {
     await whenReady(client);
@@ -104,9 +116,9 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       { ...delivery, token },
       {
         jobId,
-        attempts: ATTEMPTS_CEILING,
+        attempts: ATTEMPT_CEILING,
         backoff: { type: 'armalo' },
-        removeOnComplete: { age: retentionSeconds },
+        removeOnComplete: { age: Math.ceil(receiver.retentionMs() / 1000) },
         removeOnFail: false,
       },
     );
@@ -133,6 +145,11 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     return found;
   }
 
+  /** A job by its id, or by the delivery id it stores. */
+  async function find(id: string): Promise<Job<JobData> | undefined> {
+    return (await queue.getJob(id)) ?? (await queue.getJob(deliveryJobId(id)));
+  }
+
   async function jobsIn(states: InboxState[], limit: number): Promise<InboxEntry[]> {
     const found: InboxEntry[] = [];
     for (const state of states) {
@@ -155,7 +172,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     },
     async consume(consumeOptions) {
       const connection = workerConnection(options.connection);
-      listenForErrors(connection, options.onError, `BullMQ inbox (${name}): worker Redis error`, () => console);
+      listenForErrors(connection, options.onError, `BullMQ inbox (${name}): worker Redis error`, receiver.logger);
       return startWorker(
         {
           queue: name,
@@ -182,40 +199,37 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     },
     async list(filter = {}) {
       await whenReady(client);
-      const limit = filter.limit ?? 100;
+      const limit = listLimit(filter);
       const states: InboxState[] = filter.state
         ? [filter.state]
         : ['waiting', 'delayed', 'active', 'dead', 'completed'];
       // BullMQ indexes jobs by state only: event and time are filtered here, over a bounded read.
-      const entries = (await jobsIn(states, filter.event || filter.since ? 10_000 : limit)).filter(
-        (found) =>
-          (filter.event === undefined || found.event === filter.event) &&
-          (filter.since === undefined || found.enqueuedAt >= filter.since),
+      const entries = await jobsIn(states, filter.event || filter.since ? 10_000 : limit);
+      return selectEntries(
+        entries.filter((found) => matchesFilter(found, { ...filter, state: found.state })),
+        filter,
       );
-      return entries.sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime()).slice(0, limit);
     },
     async get(id) {
       await whenReady(client);
-      const job = await queue.getJob(id);
+      const job = await find(id);
       return job ? entry(job) : undefined;
     },
     async replay(id) {
       await whenReady(client);
-      const job = await queue.getJob(id);
+      const job = await find(id);
       if (!job) return undefined;
-      const { token: _token, lastError: _lastError, ...delivery } = job.data;
       // A new job beside the original, which stays to keep deduplicating re-sends.
-      const replayId = `${id}-r${randomUUID().replaceAll('-', '')}`;
-      await add({ ...delivery, replayOf: id }, replayId);
+      const replayId = `${job.id}-r${randomUUID().replaceAll('-', '')}`;
+      await add(replayDelivery(await entry(job)), replayId);
       return replayId;
     },
     async redrive(filter = {}) {
+      await whenReady(client);
       const dead = await jobsIn(['dead'], 10_000);
       let moved = 0;
       for (const found of dead) {
-        if (filter.ids !== undefined && !filter.ids.includes(found.id)) continue;
-        if (filter.event !== undefined && found.event !== filter.event) continue;
-        if (filter.since !== undefined && found.enqueuedAt < filter.since) continue;
+        if (!matchesRedrive(found, filter)) continue;
         const job = await queue.getJob(found.id);
         if (!job) continue;
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -227,6 +241,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       await queue.close();
       client.disconnect();
     },
+    useReceiver: receiver.adopt,
   };
 }
 

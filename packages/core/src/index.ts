@@ -1,4 +1,5 @@
 export type { RawBody } from './bytes.js';
+export type { InboxReceiverSettings } from './engine-kit/retention.js';
 export {
   ERROR_STATUS,
   ERRORS,
@@ -49,6 +50,7 @@ export type {
   InboxState,
   InboxStats,
   ProcessJob,
+  RedriveFilter,
   StoredDelivery,
 } from './inbox/types.js';
 export { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from './inbox/worker.js';

@@ -1,24 +1,32 @@
 import type { ConsumeOptions, InboxConsumer, InboxOutcome, StoredDelivery } from '@armalo-webhooks/core';
-import type { Pool, PoolClient } from 'pg';
-import type PgBoss from 'pg-boss';
-import type { Statements } from './sql.js';
+import { unexpectedFailure, untilDeadline } from '@armalo-webhooks/core/engine-kit';
+import type { JobAttempt, PgBoss } from 'pg-boss';
+import type { PgBossTransactionClient } from './context.js';
+import type { Database, Transaction } from './database.js';
+import { DEAD_NOW, type DeliveryJob, toFailure } from './entries.js';
 
 /** What the loop needs from the inbox. */
 export interface ConsumeContext {
   boss: PgBoss;
-  pool: Pool;
+  database: Database;
   queue: string;
-  sql: Statements;
   pollIntervalMs: number;
+  /** Told when pg-boss says the queue is gone, so the next call creates it again. */
+  onQueueMissing(error: unknown): void;
 }
 
-type FetchedJob = PgBoss.JobWithMetadata<StoredDelivery>;
+/**
+ * pg-boss answers `{ affected }` to the calls that settle a job; a job whose claim lapsed (it
+ * expired and was handed out again) is left alone and not counted (see pg-boss's `JobAttempt`).
+ */
+interface Settled {
+  affected?: number;
+}
 
 /**
- * Our own loop over `boss.fetch()`: pg-boss 10's `work()` sleeps a whole polling interval after
- * every batch, even with jobs waiting, which caps a worker at a few jobs a second (see the
- * package README's benchmark). This one keeps up to `concurrency` jobs in hand and sleeps only
- * when a fetch comes back empty.
+ * Our own loop over `boss.fetch()`: it keeps up to `concurrency` jobs in hand and sleeps only when
+ * a fetch comes back empty. pg-boss's `work()` waits its polling interval (at least 500 ms) after
+ * every batch that is not full, which caps a worker at two jobs a second per slot.
  */
 export function startConsumer(context: ConsumeContext, options: ConsumeOptions): InboxConsumer {
   const inFlight = new Set<Promise<void>>();
@@ -42,13 +50,11 @@ export function startConsumer(context: ConsumeContext, options: ConsumeOptions):
         await rest(context.pollIntervalMs); // woken as soon as a slot frees
         continue;
       }
-      let jobs: FetchedJob[];
+      let jobs: DeliveryJob[];
       try {
-        jobs = (await context.boss.fetch<StoredDelivery>(context.queue, {
-          batchSize: free,
-          includeMetadata: true,
-        })) as FetchedJob[];
+        jobs = await context.boss.fetch<StoredDelivery>(context.queue, { batchSize: free, includeMetadata: true });
       } catch (error) {
+        context.onQueueMissing(error);
         options.onError(error);
         jobs = [];
       }
@@ -73,128 +79,136 @@ export function startConsumer(context: ConsumeContext, options: ConsumeOptions):
     async stop(timeoutMs) {
       stopping = true;
       wake?.();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
       // Jobs still running at the deadline stay `active`; pg-boss's expiry hands them out again.
-      await Promise.race([Promise.allSettled([loop, ...inFlight]), deadline]);
-      clearTimeout(timer);
+      await untilDeadline(Promise.allSettled([loop, ...inFlight]), timeoutMs);
     },
   };
 }
 
 /**
- * One job, exactly once: the processed row, the handlers' writes (through `ctx.pg`) and the job's
- * completion commit in one transaction. A crash before the commit leaves the job active for pg-boss
- * to expire and hand out again, with nothing written; after it, the job is already complete.
+ * One job, exactly once: the handlers' writes (through `ctx.pg`) and the job's completion commit
+ * in one transaction. The completion is fenced to the attempt that was fetched, so if the job
+ * expired meanwhile and another worker holds it now, it is not completed, and this run's writes
+ * roll back: only one run's effects ever commit. The completed job is the processed record.
  */
-async function runJob(context: ConsumeContext, options: ConsumeOptions, job: FetchedJob): Promise<void> {
-  const { boss, queue, sql } = context;
-  const { client, release } = await checkout(context.pool, options.onError);
-  const db = { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
+async function runJob(context: ConsumeContext, options: ConsumeOptions, job: DeliveryJob): Promise<void> {
+  if (isDeadNow(job.output)) return deadLetter(context, job);
+  const { boss, queue } = context;
+  const attempt = job.retryCount + 1;
+  const run = lazyTransaction(context.database);
   let outcome: InboxOutcome;
   try {
-    await client.query('BEGIN');
-    const marked = await client.query(sql.markProcessed, [job.id, job.data.deliveryId]);
-    // Already processed by a run that committed (a job that expired while its first run was
-    // finishing): nothing to run, only the completion, which that run has made too.
-    outcome =
-      marked.rowCount === 1
-        ? await options.process({
-            id: job.id,
-            delivery: job.data,
-            attempt: job.retryCount + 1,
-            enqueuedAt: job.createdOn,
-            context: { pg: client },
-          })
-        : { status: 'completed' };
-    if (outcome.status === 'completed') {
-      const completed = await complete(boss, queue, job.id, db);
-      // Not active any more: it expired and another worker holds it now. Roll back so that only
-      // one run's effects ever commit.
-      if (completed.affected !== 1) throw new Error(`job ${job.id} is no longer active (expired?)`);
-      await client.query('COMMIT');
-      return;
-    }
-    await client.query('ROLLBACK');
+    outcome = await options.process({
+      id: job.id,
+      delivery: job.data,
+      attempt,
+      enqueuedAt: new Date(job.createdOn),
+      context: { pg: run.client },
+    });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    release();
+    options.onError(error);
+    outcome = unexpectedFailure(error, attempt);
   }
-  await settleFailure(context, job.id, outcome, options.onError);
+  const tx = await run.end();
+  if (outcome.status !== 'completed') {
+    await tx?.rollback();
+    return settleFailure(context, job, outcome);
+  }
+  if (tx === undefined) {
+    const done: Settled = await boss.complete(queue, attemptOf(job), null);
+    if (done.affected !== 1) throw lost(job);
+    return;
+  }
+  try {
+    const done: Settled = await boss.complete(queue, attemptOf(job), null, { db: tx.db });
+    if (done.affected !== 1) throw lost(job);
+  } catch (error) {
+    await tx.rollback();
+    throw error;
+  }
+  await tx.commit();
 }
 
-/** Retry after core's delay, or dead-letter now: one transaction, so no state in between is seen. */
+/**
+ * Retry at core's time, or dead-letter: pg-boss's `fail()` and `update()` in one transaction, so
+ * no state in between is seen. pg-boss dead-letters a job that fails with no retry left; a job
+ * core gives up on earlier (its data no longer validates, its tries ran out in crashes) is failed
+ * marked {@link DEAD_NOW} with its retry limit set to the next try, and the claim that follows
+ * (any worker's, at once) fails it again, for good: pg-boss 12 has no public call that fails a
+ * fetched job past its remaining retries.
+ */
 async function settleFailure(
   context: ConsumeContext,
-  id: string,
+  job: DeliveryJob,
   outcome: Exclude<InboxOutcome, { status: 'completed' }>,
-  onError: (error: unknown) => void,
 ): Promise<void> {
-  await transaction(context.pool, onError, async (client) => {
-    const db = { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
-    if (outcome.status === 'dead') await client.query(context.sql.noRetryLeft, [context.queue, id]);
-    await context.boss.fail(context.queue, id, outcome.error as unknown as object, { db });
-    if (outcome.status === 'retry') await client.query(context.sql.delayRetry, [context.queue, id, outcome.delayMs]);
+  const { boss, queue } = context;
+  const retriesLeft = job.retryCount < job.retryLimit;
+  const deadNow = outcome.status === 'dead' && retriesLeft;
+  await context.database.transaction(async (tx) => {
+    const output = deadNow ? { ...outcome.error, [DEAD_NOW]: true } : outcome.error;
+    const failed: Settled = await boss.fail(queue, attemptOf(job), output, { db: tx.db });
+    if (failed.affected !== 1) throw lost(job);
+    if (outcome.status === 'retry' && retriesLeft) {
+      await boss.update(queue, undefined, {
+        id: job.id,
+        startAfter: new Date(Date.now() + outcome.delayMs),
+        db: tx.db,
+      });
+    } else if (deadNow) {
+      await boss.update(queue, undefined, { id: job.id, retryLimit: job.retryCount + 1, db: tx.db });
+    }
   });
 }
 
-/**
- * pg-boss 10's `complete(name, id, data, { db })` answers `{ affected }` at run time, but its
- * types declare `void`: this names the real shape, in one place.
- */
-function complete(boss: PgBoss, queue: string, id: string, db: PgBoss.Db): Promise<{ affected: number }> {
-  const call = boss.complete as unknown as (
-    name: string,
-    id: string,
-    data: null,
-    options: { db: PgBoss.Db },
-  ) => Promise<{ affected: number }>;
-  return call.call(boss, queue, id, null, { db });
+/** The second half of {@link settleFailure}'s early dead letter: no retry is left now. */
+async function deadLetter(context: ConsumeContext, job: DeliveryJob): Promise<void> {
+  await context.database.transaction(async (tx) => {
+    const failed: Settled = await context.boss.fail(context.queue, attemptOf(job), toFailure(job.output) ?? null, {
+      db: tx.db,
+    });
+    if (failed.affected !== 1) throw lost(job);
+  });
 }
 
-async function transaction(
-  pool: Pool,
-  onError: (error: unknown) => void,
-  work: (client: PoolClient) => Promise<void>,
-): Promise<void> {
-  const { client, release } = await checkout(pool, onError);
-  try {
-    await client.query('BEGIN');
-    await work(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    release();
-  }
+function isDeadNow(output: unknown): boolean {
+  return output !== null && typeof output === 'object' && (output as Record<string, unknown>)[DEAD_NOW] === true;
+}
+
+function attemptOf(job: DeliveryJob): JobAttempt {
+  return { id: job.id, retryCount: job.retryCount };
+}
+
+function lost(job: DeliveryJob): Error {
+  return new Error(
+    `job ${job.id} (delivery ${job.data.deliveryId}) expired while it ran and was handed out again; this run's writes were rolled back (raise expireInSeconds above your slowest handler)`,
+  );
 }
 
 /**
- * A client taken from the pool. pg-pool listens for a client's `'error'` only while it is idle: a
- * connection terminated during a transaction would otherwise be an uncaught exception that kills
- * the worker. A client that errored is destroyed on release, not reused.
+ * `ctx.pg`, opening its transaction at the first statement. A handler that never writes through
+ * it holds no connection, and on PGlite (one connection) does not hold up every other statement
+ * while it works.
  */
-async function checkout(
-  pool: Pool,
-  onError: (error: unknown) => void,
-): Promise<{ client: PoolClient; release: () => void }> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const listener = (error: Error) => {
-    broken = error;
-    onError(error);
-  };
-  client.on('error', listener);
+function lazyTransaction(database: Database): {
+  client: PgBossTransactionClient;
+  /** Ends the handlers' use; answers the transaction they opened, if any. */
+  end(): Promise<Transaction | undefined>;
+} {
+  let opening: Promise<Transaction> | undefined;
+  let over = false;
   return {
-    client,
-    release: () => {
-      client.off('error', listener);
-      client.release(broken);
+    client: {
+      query: (async (text: string, values?: unknown[]) => {
+        if (over) throw new Error('ctx.pg was used after the handlers returned: its transaction is over');
+        opening ??= database.begin();
+        return (await opening).client.query(text, values);
+      }) as PgBossTransactionClient['query'],
+    },
+    async end() {
+      over = true;
+      // A transaction that failed to open failed the handler's statement too.
+      return opening?.catch(() => undefined);
     },
   };
 }

@@ -1,22 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import type { Inbox, InboxEntry, InboxStats, StoredDelivery } from '@armalo-webhooks/core';
+import type { Inbox, InboxReceiverSettings, StoredDelivery } from '@armalo-webhooks/core';
+import { createReceiverSlot, replayDelivery } from '@armalo-webhooks/core/engine-kit';
 import { listenForErrors } from '@armalo-webhooks/core/store-kit';
-import pg from 'pg';
-import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { connect } from './connect.js';
 import { startConsumer } from './consume.js';
 import { deliveryJobId } from './job-id.js';
-import { type JobRow, toEntry } from './rows.js';
-import { checkSchema, statements } from './sql.js';
+import type { PGliteInstance } from './pglite-database.js';
+import { deadLetterQueueOf, ensureQueues, type QueueSettings, sendOptions } from './queues.js';
+import { createReads } from './reads.js';
 import './context.js';
 
 /**
- * Where the inbox keeps its jobs: a connection string (the inbox creates and owns a `pg` pool and a
- * pg-boss instance on it), or your own started or unstarted `PgBoss` plus, in workers, the `pg`
- * pool the handlers' transactions run on.
+ * Where the inbox keeps its jobs:
+ * - `{ connectionString }`: a PostgreSQL server; the inbox creates and owns a `pg` pool and a
+ *   pg-boss instance on it.
+ * - `{ boss, pool }`: your own `PgBoss` (started or not; the inbox never stops it) and, in
+ *   workers, a `pg` pool on the same database for the handlers' transactions. The way for apps
+ *   that already run pg-boss: one pg-boss per schema.
+ * - `{ pglite }`: an embedded PostgreSQL (PGlite) in a directory, or your `PGlite` instance: a
+ *   durable inbox with no server, for one process. Needs `@electric-sql/pglite`.
  *
  * @example
  * ```ts
- * const connection: PgBossInboxConnection = { connectionString: process.env.DATABASE_URL! };
+ * const connection: PgBossInboxConnection = process.env.DATABASE_URL
+ *   ? { connectionString: process.env.DATABASE_URL }
+ *   : { pglite: './.armalo-inbox' };
  * ```
  */
 export type PgBossInboxConnection =
@@ -29,6 +39,10 @@ export type PgBossInboxConnection =
       boss: PgBoss;
       /** Needed by workers (`ctx.pg` and the exactly-once transaction); a pool on the same database. */
       pool?: pg.Pool;
+    }
+  | {
+      /** A directory (created on first use) or a `PGlite` instance. One process only. */
+      pglite: string | PGliteInstance;
     };
 
 /**
@@ -40,28 +54,40 @@ export type PgBossInboxConnection =
  * ```
  */
 export interface PgBossInboxOptions {
-  /** The pg-boss queue (default `'armalo-webhooks'`); several receivers or apps can share a database. */
+  /**
+   * The pg-boss queue (default `'armalo-webhooks'`); several receivers or apps can share a
+   * database. Dead letters go to the queue `<queue>.dead`.
+   */
   queue?: string;
-  /** pg-boss's schema (default `'pgboss'`). With `{ boss }`, the schema that instance was given. */
+  /** pg-boss's schema (default `'pgboss'`), for the pg-boss the inbox creates. With `{ boss }`, that instance's. */
   schema?: string;
   /**
-   * How long a completed delivery is kept, and so how long a re-send is answered `duplicate`
-   * (default 7 days + 5 minutes: the receiver's default replay window). Sets pg-boss's
-   * `archiveCompletedAfterSeconds` on the instance the inbox creates; with `{ boss }`, set it there.
+   * How long a completed delivery is kept, and so how long a re-send is answered `duplicate`.
+   * Default: the receiver's replay window (7 days + 5 minutes with the default `tolerance`).
    */
   retentionSeconds?: number;
-  /** How long dead letters stay listed before pg-boss archives them (default 365 days). */
+  /** How long dead letters are kept (default 365 days). */
   deadRetentionSeconds?: number;
   /**
    * A job still active this long is taken as lost (its worker died) and handed out again
-   * (default 300 s). Keep it above your slowest handler: a handler still running then loses its
-   * transaction to the new run. Recovery takes up to this plus `maintenanceIntervalSeconds`.
+   * (default 300 s, at most 24 h). Keep it above your slowest handler: a handler still running
+   * then loses its transaction to the new run. Recovery takes up to this plus `maintenanceIntervalSeconds`.
    */
   expireInSeconds?: number;
-  /** How often pg-boss's maintenance (expiry, archiving) runs (default 60 s; only on the instance the inbox creates). */
+  /**
+   * How often pg-boss's maintenance runs on the instance the inbox creates: it expires lost jobs,
+   * refreshes the counts `stats()` reads, and deletes jobs past their retention (default 60 s).
+   */
   maintenanceIntervalSeconds?: number;
   /** How long a worker waits before fetching again after finding nothing (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * On a PostgreSQL server, the longest wait for any statement of pg-boss's or the inbox's own
+   * (default 30 s; the handlers' own statements through `ctx.pg` are not limited). A connection
+   * that went silent fails its statement instead of hanging it and is replaced; enqueues use the
+   * receiver's `inbox.timeoutMs` when that is shorter.
+   */
+  queryTimeoutMs?: number;
   /** Told about pool and pg-boss `'error'` events; default a throttled warning; `false` attaches none. */
   onError?: ((error: Error) => void) | false;
 }
@@ -76,78 +102,78 @@ export interface PgBossInboxOptions {
  * ```
  */
 export interface PgBossInbox extends Inbox {
-  /** Starts pg-boss, creates the queue and the processed table; later calls reuse the first. */
+  /** Starts pg-boss and creates the queues; later calls reuse the first. Called by every operation. */
   ready(): Promise<void>;
   readonly queue: string;
+  /** Where pg-boss moves deliveries that failed for good. */
+  readonly deadLetterQueue: string;
   readonly boss: PgBoss;
 }
 
-/** Tries a job may have; core's worker decides when to stop, so this is only a ceiling. */
-const RETRY_CEILING = 1000;
+const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 
 /**
- * A durable inbox on PostgreSQL through pg-boss 10. A delivery is acknowledged once its job is
- * committed; the same delivery sent again (to any web process) is the same job id, answered
- * `duplicate`. Workers run handlers in a transaction that also marks the job processed and
- * completes it: effects written through `ctx.pg` commit exactly once.
+ * A durable inbox on PostgreSQL through pg-boss 12's public API: on a PostgreSQL server, or
+ * embedded with PGlite. A delivery is acknowledged once its job is committed; the same delivery
+ * sent again (to any web process) is the same job id, answered `duplicate` once pg-boss confirmed
+ * the job is there. Workers run handlers in a transaction that also completes the job (fenced to
+ * the attempt): effects written through `ctx.pg` commit exactly once. Retries, the dead-letter
+ * queue and redrive are pg-boss's own.
  *
  * @example
  * ```ts
  * import { createInboxWorker, createWebhookReceiver } from '@armalo-webhooks/core';
  * import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
  *
- * const inbox = createPgBossInbox({ connectionString: process.env.DATABASE_URL! });
+ * const inbox = createPgBossInbox({ connectionString: process.env.DATABASE_URL! }); // or { pglite: './.armalo-inbox' }
  * const webhooks = createWebhookReceiver({ secret: process.env.ARMALO_WEBHOOK_SECRET!, inbox });
  * webhooks.on('score.changed', async (event, ctx) => {
  *   // Same transaction as the job's completion: written once, whatever crashes.
  *   await ctx.pg?.query('INSERT INTO scores (agent_id, score) VALUES ($1, $2)', [event.data.agentId, event.data.compositeScore]);
  * });
- * await createInboxWorker(webhooks, { concurrency: 8 }).start(); // in the worker process
+ * const worker = createInboxWorker(webhooks, { concurrency: 8 }); // in the worker process
+ * worker.start().catch((error) => { console.error(error); process.exit(1); });
  * ```
  */
 export function createPgBossInbox(connection: PgBossInboxConnection, options: PgBossInboxOptions = {}): PgBossInbox {
   const queue = options.queue ?? 'armalo-webhooks';
-  const schema = checkSchema(options.schema ?? 'pgboss');
-  const sql = statements(schema);
-  const retentionSeconds = options.retentionSeconds ?? 7 * 86_400 + 300;
-  const expireInSeconds = options.expireInSeconds ?? 300;
+  const deadLetterQueue = deadLetterQueueOf(queue);
+  const schema = options.schema ?? 'pgboss';
   const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const owned = 'connectionString' in connection;
-  const pool = owned
-    ? new pg.Pool({
-        connectionString: connection.connectionString,
-        max: connection.max ?? 10,
-        // A server that accepts connections and never answers must not hang a request forever.
-        connectionTimeoutMillis: 5_000,
-        application_name: 'armalo-webhooks',
-      })
-    : connection.pool;
-  const boss = owned
-    ? new PgBoss({
-        db: { executeSql: (text, values) => (pool as pg.Pool).query(text, values) },
-        schema,
-        supervise: true,
-        schedule: false,
-        maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
-        archiveCompletedAfterSeconds: retentionSeconds,
-        archiveFailedAfterSeconds: options.deadRetentionSeconds ?? 365 * 86_400,
-      })
-    : connection.boss;
+  const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const receiver = createReceiverSlot({
+    retentionMs: options.retentionSeconds === undefined ? undefined : options.retentionSeconds * 1000,
+  });
+  let receiverKnown = options.retentionSeconds !== undefined;
+  let enqueueTimeoutMs = queryTimeoutMs;
   const label = `pg-boss inbox (${queue})`;
-  listenForErrors(boss, options.onError, `${label}: pg-boss error`, () => console);
-  if (pool && owned) listenForErrors(pool, options.onError, `${label}: pool error`, () => console);
-  const query = async <R>(text: string, values: unknown[]): Promise<R[]> =>
-    (pool ? await pool.query(text, values) : await boss.getDb().executeSql(text, values)).rows as R[];
+
+  const { boss, database, ownsBoss, ownPool, enqueueDb } = connect(
+    connection,
+    { schema, queryTimeoutMs, options },
+    () => Math.min(enqueueTimeoutMs, queryTimeoutMs),
+  );
+  listenForErrors(boss, options.onError, `${label}: pg-boss error`, receiver.logger);
+  if (ownPool) listenForErrors(ownPool, options.onError, `${label}: pool error`, receiver.logger);
+
+  const settings = (): QueueSettings => ({
+    queue,
+    deadLetterQueue,
+    expireInSeconds: options.expireInSeconds ?? 300,
+    retentionSeconds: Math.ceil(receiver.retentionMs() / 1000),
+    deadRetentionSeconds: options.deadRetentionSeconds ?? 365 * 86_400,
+    policy: 'standard',
+  });
 
   let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
   function ready(): Promise<void> {
     starting ??= (async () => {
       await boss.start();
-      await boss.createQueue(queue).catch(async () => {
-        // Two processes creating the same queue at once: the loser's CREATE TABLE fails; the queue exists.
-        if (!(await boss.getQueue(queue))) throw new Error(`could not create the pg-boss queue ${queue}`);
-      });
-      await query(sql.createProcessed, []);
+      checkBoss(boss);
+      // An admin connection (the CLI) knows no receiver: it creates missing queues but leaves the
+      // settings of existing ones to the application that uses them.
+      await ensureQueues(boss, settings(), receiverKnown);
     })().catch((error: unknown) => {
       starting = undefined; // the next call tries again: the database may be back
       throw error;
@@ -155,100 +181,102 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     return starting;
   }
 
-  const sendOptions = (id: string): PgBoss.SendOptions => ({
-    id,
-    retryLimit: RETRY_CEILING,
-    retryDelay: 0,
-    expireInSeconds,
-  });
+  /** pg-boss says a queue is gone (deleted while we ran): the next call creates it again. */
+  function onQueueMissing(error: unknown): void {
+    if (/^(Dead letter queue|Queue) .+ does not exist/.test((error as Error)?.message ?? '')) starting = undefined;
+  }
+
+  const reads = createReads(boss, queue, deadLetterQueue);
 
   return {
     kind: 'pg-boss',
     queue,
+    deadLetterQueue,
     boss,
     ready,
+    useReceiver(told: InboxReceiverSettings) {
+      receiver.adopt(told);
+      receiverKnown = true;
+      if (told.enqueueTimeoutMs !== undefined) enqueueTimeoutMs = told.enqueueTimeoutMs;
+    },
     async enqueue(delivery: StoredDelivery) {
       await ready();
-      const id = await boss.send(
-        queue,
-        delivery as unknown as object,
-        sendOptions(deliveryJobId(queue, delivery.deliveryId)),
-      );
-      // pg-boss answers null when the id is already in the job table: the same delivery, stored before.
-      return id === null ? 'duplicate' : 'queued';
+      const id = deliveryJobId(queue, delivery.deliveryId);
+      const db = enqueueDb();
+      let sent: string | null;
+      try {
+        sent = await boss.send(queue, delivery as unknown as object, { ...sendOptions(settings()), id, ...db });
+      } catch (error) {
+        onQueueMissing(error);
+        throw error;
+      }
+      if (sent !== null) return 'queued';
+      // pg-boss stored nothing. Only a job already held under this id makes that a duplicate.
+      const [held] = await boss.findJobs<StoredDelivery>(queue, { id, ...db });
+      if (held?.data?.deliveryId === delivery.deliveryId) return 'duplicate';
+      throw new Error(`pg-boss stored nothing for delivery ${delivery.deliveryId} and holds no job with its id ${id}`);
     },
     async backlog() {
       await ready();
-      const [row] = await query<{ n: number }>(sql.backlog, [queue]);
-      return row?.n ?? 0;
+      return reads.backlog();
     },
     async consume(consumeOptions) {
-      if (pool === undefined) {
+      if (database === undefined) {
         throw new TypeError(
           'armalo-webhooks: a pg-boss inbox worker needs `pool` next to `boss`, for the handlers’ transactions',
         );
       }
       await ready();
-      const consumer = startConsumer({ boss, pool, queue, sql, pollIntervalMs }, consumeOptions);
-      // Processed rows only need to outlive the job rows they guard (archived after retention).
-      const prune = () => query(sql.pruneProcessed, [retentionSeconds * 2]).catch(consumeOptions.onError);
-      const timer = setInterval(prune, 3_600_000);
-      timer.unref();
-      return {
-        async stop(timeoutMs) {
-          clearInterval(timer);
-          await consumer.stop(timeoutMs);
-        },
-      };
+      return startConsumer({ boss, database, queue, pollIntervalMs, onQueueMissing }, consumeOptions);
     },
     async stats() {
       await ready();
-      const stats: InboxStats = { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0 };
-      for (const row of await query<{ inbox_state: string; n: number }>(sql.stats, [queue])) {
-        const state = row.inbox_state === 'cancelled' ? 'dead' : row.inbox_state;
-        if (state in stats) stats[state as keyof InboxStats] += row.n;
-      }
-      return stats;
+      return reads.stats();
     },
     async list(filter = {}) {
       await ready();
-      const rows = await query<JobRow>(sql.list, [
-        queue,
-        filter.state ?? null,
-        filter.event ?? null,
-        filter.since ?? null,
-        filter.limit ?? 100,
-      ]);
-      return rows.map(toEntry);
+      return reads.list(filter);
     },
     async get(id) {
-      if (!isUuid(id)) return undefined;
       await ready();
-      const [row] = await query<JobRow>(sql.get, [queue, id]);
-      return row && toEntry(row);
+      return reads.get(id);
     },
     async replay(id) {
-      const entry: InboxEntry | undefined = await this.get(id);
+      await ready();
+      const entry = await reads.get(id);
       if (entry === undefined) return undefined;
-      // A new job (a new id, so its own processed row) carrying the same delivery id.
-      const delivery = { ...entry.delivery, replayOf: id };
-      const replayed = await boss.send(queue, delivery as unknown as object, sendOptions(randomUUID()));
+      // A new job (a new id, so never a duplicate of the original) carrying the same delivery id.
+      const replayed = await boss.send(queue, replayDelivery(entry) as unknown as object, {
+        ...sendOptions(settings()),
+        id: randomUUID(),
+      });
       return replayed ?? undefined;
     },
     async redrive(filter = {}) {
       await ready();
-      const ids = filter.ids?.filter(isUuid) ?? null;
-      const rows = await query(sql.redrive, [queue, RETRY_CEILING, filter.event ?? null, filter.since ?? null, ids]);
-      return rows.length;
+      const ids = await reads.deadLetterIds(filter);
+      if (ids.length === 0) return 0;
+      // pg-boss re-creates each as a new job on its source queue: attempt 1 again, a fresh budget.
+      return boss.redrive(deadLetterQueue, { ids, limit: ids.length });
     },
-    async close() {
-      if (!owned) return;
-      if (starting) await boss.stop({ graceful: false, close: false, wait: true }).catch(() => {});
-      await (pool as pg.Pool).end();
+    close() {
+      // Once, however many parts of an app call it (a web side and a worker in one process).
+      closing ??= (async () => {
+        if (ownsBoss && starting) await boss.stop({ graceful: false, close: true, timeout: 1_000 }).catch(() => {});
+        await database?.close();
+      })();
+      return closing;
     },
   };
 }
 
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+/** An instance of another pg-boss major (or an older 12) fails here, not on the first delivery. */
+function checkBoss(boss: PgBoss): void {
+  const needed = ['findJobs', 'redrive', 'getQueueStats', 'update', 'fetch'] as const;
+  const missing = needed.filter((name) => typeof (boss as unknown as Record<string, unknown>)[name] !== 'function');
+  if (missing.length > 0) {
+    throw new Error(
+      `armalo-webhooks: the pg-boss inbox needs pg-boss 12.38 or later (this instance has no ${missing.join(', ')})`,
+    );
+  }
 }

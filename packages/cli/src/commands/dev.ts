@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
+import { createInboxWorker, createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
 import { createNodeHandler } from '@armalo-webhooks/core/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
@@ -10,7 +10,7 @@ import { isLoopback } from '../inspector/access.js';
 import { type Inspector, startInspector } from '../inspector/server.js';
 import type { CommandContext } from '../io.js';
 import { resolveSecrets, type SecretSource } from '../secrets.js';
-import { type InboxTarget, openInbox } from './inbox-connect.js';
+import { type InboxTarget, namesInbox, openInbox } from './inbox-connect.js';
 import { addSecretOption } from './shared.js';
 
 interface DevOptions extends InboxTarget {
@@ -41,6 +41,10 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     .option('--max <n>', 'most deliveries kept in memory', integerOption('--max', 1, 100_000), 200)
     .option('--postgres <url>', 'a pg-boss inbox to replay into and redrive')
     .option('--redis <url>', 'a BullMQ inbox to replay into and redrive')
+    .option(
+      '--pglite <dir>',
+      'standalone mode: the receiver stores deliveries durably in an embedded pg-boss inbox in this directory',
+    )
     .option('--queue <name>', "the inbox's queue name", 'armalo-webhooks')
     .option('--schema <name>', "pg-boss's schema (default pgboss)")
     .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)");
@@ -60,11 +64,17 @@ reaches the page. Deliveries are kept in memory only (--max). Ctrl-C stops.
 
 Examples:
   armalo-webhooks dev --secret "$ARMALO_WEBHOOK_SECRET"
+  armalo-webhooks dev --secret "$ARMALO_WEBHOOK_SECRET" --pglite ./.armalo-inbox
   armalo-webhooks dev --forward-to http://127.0.0.1:3000/webhooks/armalo --redis redis://127.0.0.1:6379`,
     )
     .action(async (options: DevOptions) => {
       const attached = options.forwardTo !== undefined;
       if (!options.path.startsWith('/')) throw new CliError('--path must start with /');
+      if (attached && options.pglite !== undefined) {
+        throw new CliError(
+          '--pglite is for standalone mode: a PGlite directory serves one process, and in attached mode your app has it',
+        );
+      }
       if (!isLoopback(options.host)) {
         ctx.stderr(
           `warning: --host ${options.host} lets other machines reach the inspector; anyone with its URL sees payloads and can send deliveries\n`,
@@ -78,10 +88,11 @@ Examples:
       const stop = stopSignal();
       const closers: (() => Promise<unknown>)[] = [async () => stop.dispose()];
       try {
-        const inbox =
-          options.postgres === undefined && options.redis === undefined ? undefined : await openInbox(options);
+        const inbox = namesInbox(options) ? await openInbox(options) : undefined;
         if (inbox !== undefined) closers.unshift(() => inbox.close());
-        const receiver = attached ? undefined : await startReceiver(options, secrets);
+        // With --pglite the standalone receiver's own deliveries go through the inbox.
+        const own = options.pglite === undefined ? undefined : inbox;
+        const receiver = attached ? undefined : await startReceiver(options, secrets, own);
         if (receiver !== undefined) closers.unshift(receiver.close);
         const inspector = await startInspector({
           host: options.host,
@@ -133,7 +144,11 @@ function banner(
     lines.push(`  in the app: observers: [inspect()], with ${INSPECTOR_URL_ENV}=${inspectorUrl}`);
     if (secrets.length === 0) lines.push('  no secret: Send sample and signature diagnoses need --secret');
   }
-  if (inbox !== undefined) lines.push(`  inbox      ${inbox.kind}, queue ${options.queue ?? 'armalo-webhooks'}`);
+  if (inbox !== undefined) {
+    const where =
+      options.pglite === undefined ? '' : ` in ${options.pglite} (the receiver's deliveries are stored there)`;
+    lines.push(`  inbox      ${inbox.kind}, queue ${options.queue ?? 'armalo-webhooks'}${where}`);
+  }
   lines.push('Ctrl-C stops.');
   return `${lines.join('\n')}\n`;
 }
@@ -145,12 +160,18 @@ interface StandaloneReceiver {
 }
 
 // Handlers do nothing: the standalone receiver answers as a correctly configured app does, so what
-// the page shows is the verdict on the delivery itself.
-async function startReceiver(options: DevOptions, secrets: readonly SecretSource[]): Promise<StandaloneReceiver> {
+// the page shows is the verdict on the delivery itself. With an inbox, deliveries are stored and a
+// worker in this process runs them.
+async function startReceiver(
+  options: DevOptions,
+  secrets: readonly SecretSource[],
+  inbox: Inbox | undefined,
+): Promise<StandaloneReceiver> {
   let inspector: Inspector | undefined;
   const webhooks = createWebhookReceiver({
     secret: secrets.map((secret) => secret.value),
     unknownEvents: 'acknowledge',
+    ...(inbox === undefined ? {} : { inbox }),
     logger: { warn: () => {}, error: () => {} },
     observers: [
       {
@@ -162,6 +183,8 @@ async function startReceiver(options: DevOptions, secrets: readonly SecretSource
   });
   webhooks.onAny(() => {});
   webhooks.onUnknown(() => {});
+  const worker = inbox === undefined ? undefined : createInboxWorker(webhooks, { concurrency: 4 });
+  await worker?.start();
   const handle = createNodeHandler(webhooks);
   const server: Server = createServer((req, res) => {
     if (new URL(req.url ?? '/', 'http://receiver').pathname === options.path) return void handle(req, res);
@@ -175,11 +198,13 @@ async function startReceiver(options: DevOptions, secrets: readonly SecretSource
     attach: (value) => {
       inspector = value;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await worker?.stop();
+    },
   };
 }
 

@@ -5,24 +5,32 @@ import { CliError } from '../errors.js';
 export interface InboxTarget {
   postgres?: string;
   redis?: string;
+  /** The directory of an embedded (PGlite) pg-boss inbox. */
+  pglite?: string;
   queue?: string;
   schema?: string;
   prefix?: string;
 }
 
+/** Whether the options name an inbox at all. */
+export function namesInbox(target: InboxTarget): boolean {
+  return target.postgres !== undefined || target.redis !== undefined || target.pglite !== undefined;
+}
+
 /**
- * Opens the inbox named by `--postgres URL` or `--redis URL`. The engine packages load only when
- * asked for, so the other commands start without them.
+ * Opens the inbox named by `--postgres URL`, `--redis URL` or `--pglite DIR`. The engine packages
+ * load only when asked for, so the other commands start without them.
  */
 export async function openInbox(target: InboxTarget): Promise<Inbox> {
-  if ((target.postgres === undefined) === (target.redis === undefined)) {
-    throw new CliError('give exactly one of --postgres URL or --redis URL');
-  }
+  const named = [target.postgres, target.redis, target.pglite].filter((value) => value !== undefined);
+  if (named.length !== 1) throw new CliError('give exactly one of --postgres URL, --redis URL or --pglite DIR');
   const queue = target.queue ?? 'armalo-webhooks';
-  if (target.postgres !== undefined) {
+  if (target.postgres !== undefined || target.pglite !== undefined) {
     const { createPgBossInbox } = await import('@armalo-webhooks/pg-boss');
     const options = { queue, onError: () => {}, ...(target.schema === undefined ? {} : { schema: target.schema }) };
-    return createPgBossInbox({ connectionString: target.postgres, max: 2 }, options);
+    return target.pglite !== undefined
+      ? createPgBossInbox({ pglite: target.pglite }, options)
+      : createPgBossInbox({ connectionString: target.postgres as string, max: 2 }, options);
   }
   const { createBullMQInbox } = await import('@armalo-webhooks/bullmq');
   return createBullMQInbox({

@@ -19,8 +19,12 @@ interface ListOptions {
 export function registerInboxCommand(program: Command, ctx: CommandContext): void {
   const inbox = program
     .command('inbox')
-    .description('inspect and operate a durable inbox (pg-boss on PostgreSQL, or BullMQ on Redis)')
+    .description('inspect and operate a durable inbox (pg-boss on PostgreSQL or PGlite, or BullMQ on Redis)')
     .option('--postgres <url>', 'the PostgreSQL database of a pg-boss inbox')
+    .option(
+      '--pglite <dir>',
+      'the directory of an embedded pg-boss inbox (while its app is stopped: one process at a time)',
+    )
     .option('--redis <url>', 'the Redis server of a BullMQ inbox')
     .option('--queue <name>', 'the queue name', 'armalo-webhooks')
     .option('--schema <name>', "pg-boss's schema (default pgboss)")
@@ -44,9 +48,14 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       run(async (engine) => {
-        const stats = await engine.stats();
-        if (options.json) ctx.stdout(`${JSON.stringify(stats)}\n`);
-        else for (const [state, count] of Object.entries(stats)) ctx.stdout(`${state.padEnd(10)} ${count}\n`);
+        const { asOf, ...stats } = await engine.stats();
+        if (options.json) {
+          ctx.stdout(`${JSON.stringify(asOf === undefined ? stats : { ...stats, asOf })}\n`);
+          return;
+        }
+        for (const [state, count] of Object.entries(stats)) ctx.stdout(`${state.padEnd(10)} ${count}\n`);
+        if (asOf !== undefined)
+          ctx.stdout(`as of ${asOf.toISOString()} (${engine.kind} refreshes its counts at most once a minute)\n`);
       })(),
     );
 
@@ -78,7 +87,7 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
 
   inbox
     .command('show <id>')
-    .description('one delivery: state, attempts, last error and the payload, pretty-printed')
+    .description('one delivery, by job id or delivery id: state, attempts, last error and the payload, pretty-printed')
     .action((id: string) =>
       run(async (engine) => {
         const entry = await engine.get(id);
@@ -103,7 +112,7 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
     .description('move dead letters back to waiting, with a fresh attempt budget')
     .option('--event <name>', 'only this event')
     .option('--since <time>', 'only enqueued at or after this ISO-8601 time')
-    .option('--id <id...>', 'only these ids')
+    .option('--id <id...>', 'only these (job ids or delivery ids)')
     .action((options: { event?: string; since?: string; id?: string[] }) =>
       run(async (engine) => {
         const filter: Parameters<Inbox['redrive']>[0] = {};

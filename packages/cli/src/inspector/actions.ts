@@ -72,7 +72,9 @@ export async function sendSample(target: ActionTarget, event: unknown, data: unk
 
 /** Redrive: every dead letter back to the queue, with a fresh attempt budget. */
 export async function redrive(target: ActionTarget): Promise<{ moved: number }> {
-  if (target.inbox === undefined) throw new ActionError('no inbox attached: start dev with --postgres or --redis', 409);
+  if (target.inbox === undefined) {
+    throw new ActionError('no inbox attached: start dev with --postgres, --redis or --pglite', 409);
+  }
   return { moved: await target.inbox.redrive() };
 }
 

@@ -1,9 +1,13 @@
+import { untilDeadline } from '../engine-kit/deadline.js';
+import { matchesRedrive, selectEntries } from '../engine-kit/filters.js';
+import { replayDelivery } from '../engine-kit/replay.js';
+import { createReceiverSlot } from '../engine-kit/retention.js';
+import { unexpectedFailure } from '../engine-kit/unexpected.js';
 import type {
   ConsumeOptions,
   Inbox,
   InboxConsumer,
   InboxEntry,
-  InboxFilter,
   InboxJob,
   InboxOutcome,
   InboxStats,
@@ -19,7 +23,10 @@ import type {
  * ```
  */
 export interface MemoryInboxOptions {
-  /** How long a completed delivery is kept, deduplicating re-sends (default 7 days, the replay window). */
+  /**
+   * How long a completed delivery is kept, deduplicating re-sends. Default: what the receiver's
+   * replay window needs (7 days + 5 minutes with the default `tolerance`).
+   */
   retainMs?: number;
   /** Most completed deliveries kept; the oldest go first past it (default 100,000). */
   maxCompleted?: number;
@@ -58,7 +65,7 @@ interface Entry extends InboxEntry {
  * ```
  */
 export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox {
-  const retainMs = options.retainMs ?? 7 * 24 * 3600_000;
+  const receiver = createReceiverSlot({ retentionMs: options.retainMs });
   const maxCompleted = options.maxCompleted ?? 100_000;
   const entries = new Map<string, Entry>(); // insertion order = enqueue order
   const byDelivery = new Map<string, string>(); // delivery id → the job that deduplicates it
@@ -88,7 +95,7 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
     for (const entry of entries.values()) if (entry.state === 'completed') completed++;
     for (const entry of entries.values()) {
       if (entry.state !== 'completed') continue;
-      if (completed <= maxCompleted && (entry.finishedAt?.getTime() ?? now) + retainMs > now) continue;
+      if (completed <= maxCompleted && (entry.finishedAt?.getTime() ?? now) + receiver.retentionMs() > now) continue;
       entries.delete(entry.id);
       if (byDelivery.get(entry.deliveryId) === entry.id) byDelivery.delete(entry.deliveryId);
       completed--;
@@ -135,7 +142,7 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       .process(job)
       .catch((error: unknown): InboxOutcome => {
         consumer.options.onError(error);
-        return { status: 'retry', delayMs: 1000, error: { code: 'INTERNAL_ERROR', message: String(error) } };
+        return unexpectedFailure(error, job.attempt);
       })
       .then((outcome) => settle(entry, outcome))
       .finally(() => {
@@ -162,18 +169,18 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
     }
   }
 
-  function view(entry: Entry): InboxEntry {
-    const { runAt: _runAt, ...rest } = entry;
-    const state = entry.state === 'delayed' && entry.runAt <= Date.now() ? 'waiting' : entry.state;
-    return structuredClone({ ...rest, state });
+  /** A delayed entry whose time has come reads as waiting, as the engines' own states do. */
+  function current(entry: Entry): Entry {
+    return entry.state === 'delayed' && entry.runAt <= Date.now() ? { ...entry, state: 'waiting' } : entry;
   }
 
-  function matches(entry: Entry, filter: InboxFilter): boolean {
-    return (
-      (filter.state === undefined || view(entry).state === filter.state) &&
-      (filter.event === undefined || entry.event === filter.event) &&
-      (filter.since === undefined || entry.enqueuedAt >= filter.since)
-    );
+  function view(entry: Entry): InboxEntry {
+    const { runAt: _runAt, ...rest } = current(entry);
+    return structuredClone(rest);
+  }
+
+  function find(id: string): Entry | undefined {
+    return entries.get(id) ?? entries.get(byDelivery.get(id) ?? '');
   }
 
   return {
@@ -196,44 +203,31 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       return {
         async stop(timeoutMs) {
           consumer.stopped = true;
-          let deadline: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([
-            Promise.allSettled([...consumer.inFlight]),
-            new Promise((resolve) => {
-              deadline = setTimeout(resolve, timeoutMs);
-            }),
-          ]);
-          clearTimeout(deadline);
+          await untilDeadline(Promise.allSettled([...consumer.inFlight]), timeoutMs);
           consumers.delete(consumer);
         },
       };
     },
     async stats() {
       const stats: InboxStats = { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0 };
-      for (const entry of entries.values()) stats[view(entry).state]++;
+      for (const entry of entries.values()) stats[current(entry).state]++;
       return stats;
     },
     async list(filter = {}) {
-      const found: InboxEntry[] = [];
-      for (const entry of entries.values()) {
-        if (found.length >= (filter.limit ?? 100)) break;
-        if (matches(entry, filter)) found.push(view(entry));
-      }
-      return found;
+      return selectEntries([...entries.values()].map(current), filter).map(view);
     },
     async get(id) {
-      const entry = entries.get(id);
+      const entry = find(id);
       return entry && view(entry);
     },
     async replay(id) {
-      const entry = entries.get(id);
-      return entry && add({ ...entry.delivery, replayOf: id });
+      const entry = find(id);
+      return entry && add(replayDelivery(view(entry)));
     },
     async redrive(filter = {}) {
       let moved = 0;
       for (const entry of entries.values()) {
-        if (entry.state !== 'dead' || !matches(entry, filter)) continue;
-        if (filter.ids !== undefined && !filter.ids.includes(entry.id)) continue;
+        if (!matchesRedrive(entry, filter)) continue;
         entry.state = 'waiting';
         entry.attempts = 0;
         entry.runAt = Date.now();
@@ -247,6 +241,7 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       if (timer !== undefined) clearTimeout(timer);
       consumers.clear();
     },
+    useReceiver: receiver.adopt,
     clear() {
       entries.clear();
       byDelivery.clear();

@@ -6,8 +6,8 @@ import { parseDelivery, validateEvent } from '../exchange/steps.js';
 import { createContext } from '../handlers/context.js';
 import { runHandlers } from '../handlers/run-handlers.js';
 import type { AttemptObservation, AttemptResultObservation } from '../observe/observer.js';
-import { report } from '../observe/report.js';
 import type { ReceiverInternals } from '../receiver/internals.js';
+import { reportAttempt } from './attempt-log.js';
 import { backoffMs, type RetryConfig } from './backoff.js';
 import { describeFailure } from './failure.js';
 import type { InboxFailure, InboxJob, InboxOutcome, ProcessJob } from './types.js';
@@ -47,11 +47,16 @@ export function createJobProcessor(internals: ReceiverInternals, retry: RetryCon
 function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig): ProcessJob {
   return async (job: InboxJob): Promise<InboxOutcome> => {
     const { delivery, attempt } = job;
-    const info = { event: delivery.event, idempotencyKey: delivery.deliveryId };
+    const info = { event: delivery.event, idempotencyKey: delivery.deliveryId, attempt };
+    const deadNow = async (failure: InboxFailure) => {
+      const outcome = dead(failure);
+      await reportAttempt(config, undefined, info, retry, outcome);
+      return outcome;
+    };
     try {
       // Tries lost to crashes or timeouts count: a delivery that keeps killing workers stops here.
       if (attempt > retry.attempts) {
-        return dead({
+        return deadNow({
           code: 'ATTEMPTS_EXHAUSTED',
           message: `no try left: attempt ${attempt} of ${retry.attempts} (earlier tries were lost to a crash or a timeout)`,
           attempt,
@@ -60,11 +65,11 @@ function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig
       const bytes = base64ToBytes(delivery.body);
       const meta: ResultMeta = {};
       const envelope = parseDelivery(bytes, meta);
-      if (isAnswer(envelope)) return dead(refused(envelope.body as ErrorBody, attempt));
+      if (isAnswer(envelope)) return deadNow(refused(envelope.body as ErrorBody, attempt));
       // The schemas may have changed since the web process validated it: a delivery that no longer
       // validates will not validate on the next try either.
       const validated = await validateEvent(config, envelope, meta);
-      if (isAnswer(validated)) return dead(refused(validated.body as ErrorBody, attempt));
+      if (isAnswer(validated)) return deadNow(refused(validated.body as ErrorBody, attempt));
       envelope.data = validated.data;
 
       const ctx = createContext(
@@ -83,23 +88,28 @@ function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig
       const handlers = validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers;
       const failure = await runHandlers(handlers, envelope as WebhookEvent, ctx);
       if (failure === undefined) return { status: 'completed' };
-      await report(config, new WebhookError('HANDLER_FAILED', { cause: failure }), { ...info, attempt });
-      return settleFailure(describeFailure(failure, attempt), attempt, retry);
+      const outcome = settleFailure(describeFailure(failure, attempt), attempt, retry);
+      await reportAttempt(config, new WebhookError('HANDLER_FAILED', { cause: failure }), info, retry, outcome);
+      return outcome;
     } catch (cause) {
       // A bug or a corrupt stored delivery: retried like a handler failure, then dead-lettered.
-      const error = new WebhookError('INTERNAL_ERROR', { cause });
-      await report(config, error, { ...info, attempt });
-      return settleFailure({ ...describeFailure(cause, attempt), code: 'INTERNAL_ERROR' }, attempt, retry);
+      const outcome = settleFailure({ ...describeFailure(cause, attempt), code: 'INTERNAL_ERROR' }, attempt, retry);
+      await reportAttempt(config, new WebhookError('INTERNAL_ERROR', { cause }), info, retry, outcome);
+      return outcome;
     }
   };
 }
 
-function settleFailure(error: InboxFailure, attempt: number, retry: RetryConfig): InboxOutcome {
+function settleFailure(
+  error: InboxFailure,
+  attempt: number,
+  retry: RetryConfig,
+): Exclude<InboxOutcome, { status: 'completed' }> {
   if (attempt >= retry.attempts) return dead(error);
   return { status: 'retry', delayMs: backoffMs(retry, attempt), error };
 }
 
-function dead(error: InboxFailure): InboxOutcome {
+function dead(error: InboxFailure): Exclude<InboxOutcome, { status: 'completed' }> {
   return { status: 'dead', error };
 }
 

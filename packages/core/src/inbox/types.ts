@@ -1,3 +1,4 @@
+import type { InboxReceiverSettings } from '../engine-kit/retention.js';
 import type { WebhookContextExtensions } from '../events/event-types.js';
 
 /**
@@ -146,6 +147,11 @@ export interface InboxStats {
   dead: number;
   /** Still retained: they deduplicate re-sends. */
   completed: number;
+  /**
+   * When the engine counted, if the counts are not live: pg-boss serves counts it refreshes at most
+   * once a minute. Absent when the counts are read as asked (memory, BullMQ).
+   */
+  asOf?: Date;
 }
 
 /**
@@ -188,6 +194,16 @@ export interface InboxFilter {
 }
 
 /**
+ * Which dead letters `redrive()` moves. `ids` may name a delivery by its job id or its delivery id.
+ *
+ * @example
+ * ```ts
+ * await inbox.redrive({ event: 'score.changed', since: new Date(Date.now() - 3600_000) });
+ * ```
+ */
+export type RedriveFilter = Omit<InboxFilter, 'state'> & { ids?: readonly string[] };
+
+/**
  * An inbox engine: where verified deliveries wait until a worker has run them. Core decides (what
  * to store, when to answer, retry or dead-letter, backoff); the engine stores, deduplicates, hands
  * out jobs with their attempt number, and recovers a dead worker's jobs. Implemented by
@@ -215,11 +231,25 @@ export interface Inbox {
   stats(): Promise<InboxStats>;
   /** Oldest first. */
   list(filter?: InboxFilter): Promise<InboxEntry[]>;
+  /**
+   * One delivery, by its job id or by its delivery id (the id the worker's log lines print); with
+   * a delivery id, the job that stored it (not a replay).
+   */
   get(id: string): Promise<InboxEntry | undefined>;
   /** Runs a delivery again, even a completed one, as a new job with the same delivery id; its id. */
   replay(id: string): Promise<string | undefined>;
-  /** Moves dead letters back to waiting with a fresh attempt budget; how many moved. */
-  redrive(filter?: Omit<InboxFilter, 'state'> & { ids?: readonly string[] }): Promise<number>;
-  /** Releases what the inbox opened (connections it created; never a client or pool you passed in). */
+  /** Moves dead letters back to waiting with a fresh attempt budget. Answers how many moved. */
+  redrive(filter?: RedriveFilter): Promise<number>;
+  /**
+   * Releases what the inbox opened (connections it created; never a client or pool you passed in).
+   * In a web process, call it after the server stopped taking requests (graceful shutdown); in a
+   * worker, after `worker.stop()`.
+   */
   close(): Promise<void>;
+  /**
+   * Told by each receiver created with this inbox how long completed deliveries must be kept (its
+   * replay window) and where to log. Engines built on `@armalo-webhooks/core/engine-kit` keep it
+   * with `createReceiverSlot()`.
+   */
+  useReceiver?(settings: InboxReceiverSettings): void;
 }

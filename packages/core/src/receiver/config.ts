@@ -1,4 +1,5 @@
 import backend from '#crypto';
+import { retentionFor } from '../engine-kit/retention.js';
 import type { WebhookError } from '../errors.js';
 import type { SchemaMap } from '../events/event-types.js';
 import { createMemoryStore } from '../idempotency/memory-store.js';
@@ -70,6 +71,8 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
   const logger = options.logger ?? console;
   const idempotency = options.idempotency === false ? {} : (options.idempotency ?? {});
   const inbox = inboxConfig(options.inbox);
+  // The engine keeps completed deliveries as long as this receiver's replay window lets a re-send in.
+  inbox?.engine.useReceiver?.({ retentionMs: retentionFor(options), logger, enqueueTimeoutMs: inbox.timeoutMs });
   return {
     keys: backend.prepareKeys(secrets),
     tolerance: tolerance && {

@@ -1,0 +1,57 @@
+import type { InboxEntry, InboxFailure, InboxState, StoredDelivery } from '@armalo-webhooks/core';
+import type { JobWithMetadata } from 'pg-boss';
+
+export type DeliveryJob = JobWithMetadata<StoredDelivery>;
+
+/** Set in a failure's output when core dead-lettered a job that pg-boss would still retry (see consume.ts). */
+export const DEAD_NOW = 'deadLetterNow';
+
+/** A job as the inbox shows it. `dead` says it is a copy in the dead-letter queue. */
+export function toEntry(job: DeliveryJob, dead: boolean): InboxEntry {
+  const lastError = toFailure(dead ? job.sourceOutput : job.output);
+  const entry: InboxEntry = {
+    id: job.id,
+    deliveryId: job.data.deliveryId,
+    event: job.data.event,
+    state: dead ? 'dead' : stateOf(job),
+    attempts: dead ? (lastError?.attempt ?? (job.sourceRetryCount ?? 0) + 1) : tries(job),
+    enqueuedAt: new Date(dead ? (job.sourceCreatedOn ?? job.createdOn) : job.createdOn),
+    delivery: job.data,
+  };
+  const finishedAt = dead ? job.createdOn : job.completedOn;
+  if (finishedAt) entry.finishedAt = new Date(finishedAt);
+  if (lastError !== undefined) entry.lastError = lastError;
+  return entry;
+}
+
+function stateOf(job: DeliveryJob): InboxState {
+  switch (job.state) {
+    case 'created':
+    case 'retry':
+      return new Date(job.startAfter).getTime() > Date.now() ? 'delayed' : 'waiting';
+    case 'active':
+    case 'completed':
+      return job.state;
+    default:
+      // `failed` (its copy is in the dead-letter queue) or `cancelled` by hand.
+      return 'dead';
+  }
+}
+
+/** Tries made: `retryCount` counts claims after the first; a job never started has made none. */
+function tries(job: DeliveryJob): number {
+  return job.startedOn ? job.retryCount + 1 : 0;
+}
+
+/** Our own failures are stored as they are; pg-boss writes `{ value: { message } }` for an expiry. */
+export function toFailure(output: unknown): InboxFailure | undefined {
+  if (output === null || typeof output !== 'object') return undefined;
+  const record = output as Record<string, unknown>;
+  if (typeof record.code === 'string' && typeof record.message === 'string') {
+    const { [DEAD_NOW]: _mark, ...failure } = record;
+    return failure as unknown as InboxFailure;
+  }
+  const value = record.value as { message?: unknown } | undefined;
+  if (typeof value?.message === 'string') return { code: 'EXPIRED', message: value.message };
+  return undefined;
+}

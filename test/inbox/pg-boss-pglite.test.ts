@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomId } from '../stores/servers.js';
+import { describeInboxContract } from './contract.js';
+
+// The same contract on pg-boss embedded in PGlite: no server. Every test gets its own queue in a
+// directory reopened by each inbox. A directory serves one inbox at a time, and a test may hold a
+// second inbox open beside the first: each setup takes a directory no open inbox holds.
+const dirs = [mkdtempSync(join(tmpdir(), 'armalo-inbox-pglite-')), mkdtempSync(join(tmpdir(), 'armalo-inbox-pglite-'))];
+const held = new Set<string>();
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describeInboxContract('createPgBossInbox({ pglite })', async () => {
+  const dir = dirs.find((candidate) => !held.has(candidate));
+  if (dir === undefined) throw new Error('more PGlite inboxes open at once than this suite has directories');
+  held.add(dir);
+  const inbox = createPgBossInbox(
+    { pglite: dir },
+    { queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
+  );
+  // The first start creates the database: an app pays it at startup, not in its first request.
+  await inbox.ready();
+  return {
+    inbox,
+    cleanup: async () => {
+      await inbox.close();
+      held.delete(dir);
+    },
+  };
+});
+
+describe('a PGlite directory serves one process at a time', () => {
+  it('a second inbox on an open directory is refused, in this process or another; a dead holder’s lock is taken over', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'armalo-inbox-lock-'));
+    try {
+      const first = createPgBossInbox({ pglite: shared }, { onError: false });
+      await first.ready();
+      const second = createPgBossInbox({ pglite: shared }, { onError: false });
+      await expect(second.ready()).rejects.toThrow(`is open in process ${process.pid}`);
+      // A web side and a worker in one process may both close it on shutdown.
+      await Promise.all([first.close(), first.close()]);
+      await second.ready();
+      await second.close();
+
+      // Another process holds it, then dies without closing (SIGKILL): its lock is stale.
+      const holder = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
+           await createPgBossInbox({ pglite: ${JSON.stringify(shared)} }).ready();
+           console.log('ready');
+           setInterval(() => {}, 1000);`,
+        ],
+        { cwd: fileURLToPath(new URL('.', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve) =>
+        holder.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve()),
+      );
+      const refused = createPgBossInbox({ pglite: shared }, { onError: false });
+      await expect(refused.ready()).rejects.toThrow(`is open in process ${holder.pid}`);
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+      const after = createPgBossInbox({ pglite: shared }, { onError: false });
+      await after.ready();
+      await after.close();
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
