@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
 import { createInboxWorker, createWebhookReceiver, observe } from '@armalo-webhooks/core';
 import { createNodeHandler } from '@armalo-webhooks/core/node';
-import { inspect } from 'armalo-webhooks/inspect';
+import { inspect } from '@armalo-webhooks/inspect';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, REDIS_URL, randomId, redisAvailable } from '../stores/servers.js';

@@ -41,6 +41,16 @@ describe('armalo-webhooks inbox', () => {
     expect(result.stderr + result.stdout).not.toContain('s3cr3t-pw');
   });
 
+  it('refuses a Redis URL it cannot use in one line: a database that is not a number, no host', async () => {
+    const results = await Promise.all(
+      ['redis://127.0.0.1:6379/abc', 'redis:/x'].map((url) => runCli(['inbox', 'stats', '--redis', url])),
+    );
+    expect(results.map((result) => [result.code, lines(result.stderr)])).toEqual([
+      [1, ['error: --redis: the database after the port must be a number (redis://host:6379/0), got "abc"']],
+      [1, ['error: --redis must be a URL such as redis://127.0.0.1:6379/0, got "redis:/x"']],
+    ]);
+  });
+
   describe.runIf(postgresUp)('on pg-boss', () => {
     const schema = `cli_inbox_${randomId()}`;
     afterAll(async () => {

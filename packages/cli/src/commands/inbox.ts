@@ -2,7 +2,7 @@ import type { Inbox, InboxEntry, InboxFilter, InboxState } from '@armalo-webhook
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { CommandContext } from '../io.js';
-import { type InboxTarget, openInbox, redact } from './inbox-connect.js';
+import { addInboxOptions, type InboxTarget, openInbox, redact } from './inbox-connect.js';
 
 const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'dead'];
 
@@ -17,14 +17,12 @@ interface ListOptions {
 
 /** `armalo-webhooks inbox stats | list | show | replay | redrive`. */
 export function registerInboxCommand(program: Command, ctx: CommandContext): void {
-  const inbox = program
-    .command('inbox')
-    .description('inspect and operate a durable inbox (pg-boss on PostgreSQL, or BullMQ on Redis)')
-    .option('--postgres <url>', 'the PostgreSQL database of a pg-boss inbox')
-    .option('--redis <url>', 'the Redis server of a BullMQ inbox')
-    .option('--queue <name>', 'the queue name', 'armalo-webhooks')
-    .option('--schema <name>', "pg-boss's schema (default pgboss)")
-    .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)");
+  const inbox = addInboxOptions(
+    program
+      .command('inbox')
+      .description('inspect and operate a durable inbox (pg-boss on PostgreSQL, or BullMQ on Redis)'),
+    'inbox',
+  );
 
   const run = (work: (engine: Inbox) => Promise<void>) => async () => {
     const engine = await openInbox(inbox.opts<InboxTarget>());

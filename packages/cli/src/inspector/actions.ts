@@ -1,8 +1,8 @@
 import { type Inbox, isCatalogEventName } from '@armalo-webhooks/core';
+import type { ObservedExchange } from '@armalo-webhooks/inspect';
 import type { SecretSource } from '../secrets.js';
 import { buildDelivery, type DeliveryResponse, postDelivery } from '../send.js';
 import { type LoggedDelivery, ORIGIN_HEADER } from './delivery-log.js';
-import type { ObservedExchange } from './observed.js';
 
 /** What the buttons act on: where deliveries go, the secret to sign samples with, the inbox. */
 export interface ActionTarget {

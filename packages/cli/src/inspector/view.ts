@@ -1,7 +1,7 @@
+import type { ObservedAttempt, ObservedExchange } from '@armalo-webhooks/inspect';
 import { diagnoseSignature, type Finding } from '../diagnose.js';
 import type { SecretSource } from '../secrets.js';
 import type { LoggedDelivery } from './delivery-log.js';
-import type { ObservedAttempt, ObservedExchange } from './observed.js';
 
 /**
  * The verdict on one exchange, in the words the page shows.

@@ -1,6 +1,6 @@
 import type { WebhookObserver } from '@armalo-webhooks/core';
-import { isLoopback } from './inspector/access.js';
-import { type Observed, observeInto } from './inspector/observed.js';
+import { isLoopback } from './loopback.js';
+import { type Observed, observeInto } from './observed.js';
 
 /**
  * The environment variable `inspect()` reads: the URL `armalo-webhooks dev` prints.
@@ -41,7 +41,7 @@ const MAX_PENDING = 1_000;
  * @example
  * ```ts
  * import { createWebhookReceiver } from '@armalo-webhooks/core';
- * import { inspect } from 'armalo-webhooks/inspect';
+ * import { inspect } from '@armalo-webhooks/inspect';
  *
  * const webhooks = createWebhookReceiver({
  *   secret: process.env.ARMALO_WEBHOOK_SECRET!,
