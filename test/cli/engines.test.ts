@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lines, type RunResult, SECRET, startReceiver } from './harness.js';
+import { lines, runCli, SECRET, startReceiver } from './harness.js';
 
 const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 
@@ -35,22 +34,6 @@ function install(extra: string[] = []): { bin: string; remove: () => void } {
   };
 }
 
-function run(bin: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('the CLI without inbox engines installed', () => {
   const bare = install();
   const adapterOnly = install(['pg-boss']);
@@ -62,7 +45,9 @@ describe('the CLI without inbox engines installed', () => {
   it('sends a delivery: send needs no engine', async () => {
     const receiver = await startReceiver();
     try {
-      const result = await run(bare.bin, ['send', 'score.changed', '--url', receiver.url, '--secret', SECRET]);
+      const result = await runCli(['send', 'score.changed', '--url', receiver.url, '--secret', SECRET], {
+        bin: bare.bin,
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('200 OK · handled');
@@ -72,12 +57,14 @@ describe('the CLI without inbox engines installed', () => {
   });
 
   it('names the package to install, in one line, when --postgres or --redis needs a missing one', async () => {
-    const postgres = await run(bare.bin, ['inbox', 'stats', '--postgres', 'postgres://127.0.0.1:1/x']);
+    const postgres = await runCli(['inbox', 'stats', '--postgres', 'postgres://127.0.0.1:1/x'], { bin: bare.bin });
     expect(postgres.code).toBe(1);
     expect(lines(postgres.stderr)).toEqual([
       'error: --postgres needs @armalo-webhooks/pg-boss, which is not installed: npm install @armalo-webhooks/pg-boss pg-boss pg',
     ]);
-    const redis = await run(bare.bin, ['dev', '--redis', 'redis://127.0.0.1:1', '--secret', SECRET, '--ui-port', '0']);
+    const redis = await runCli(['dev', '--redis', 'redis://127.0.0.1:1', '--secret', SECRET, '--ui-port', '0'], {
+      bin: bare.bin,
+    });
     expect(redis.code).toBe(1);
     expect(lines(redis.stderr)).toEqual([
       'error: --redis needs @armalo-webhooks/bullmq, which is not installed: npm install @armalo-webhooks/bullmq bullmq',
@@ -85,7 +72,7 @@ describe('the CLI without inbox engines installed', () => {
   });
 
   it('names the engine library when the adapter is there but a peer of it is not', async () => {
-    const result = await run(adapterOnly.bin, ['inbox', 'list', '--postgres', 'postgres://127.0.0.1:1/x']);
+    const result = await runCli(['inbox', 'list', '--postgres', 'postgres://127.0.0.1:1/x'], { bin: adapterOnly.bin });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
       'error: --postgres needs pg, which is not installed: npm install @armalo-webhooks/pg-boss pg-boss pg',
