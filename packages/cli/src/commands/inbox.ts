@@ -2,6 +2,7 @@ import type { Inbox, InboxEntry, InboxFilter, InboxState } from '@armalo-webhook
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { CommandContext } from '../io.js';
+import { printable, printableJson } from '../printable.js';
 import { addInboxOptions, type InboxTarget, openInbox, redact } from './inbox-connect.js';
 
 const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'dead'];
@@ -61,13 +62,16 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
       run(async (engine) => {
         const entries = await engine.list(listFilter(options));
         if (options.json) {
-          ctx.stdout(`${JSON.stringify(entries.map(summary))}\n`);
+          ctx.stdout(`${printableJson(entries.map(summary))}\n`);
           return;
         }
+        // Event names come from deliveries and error messages from handlers: printed escaped.
         for (const entry of entries) {
           const error = entry.lastError ? `  ${entry.lastError.code}: ${entry.lastError.message}` : '';
           ctx.stdout(
-            `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}\n`,
+            printable(
+              `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}`,
+            ) + '\n',
           );
         }
         if (entries.length === 0) ctx.stdout('no deliveries match\n');
@@ -81,7 +85,7 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
       run(async (engine) => {
         const entry = await engine.get(id);
         if (entry === undefined) throw new CliError(`no delivery with id ${id} in this inbox`);
-        ctx.stdout(`${JSON.stringify({ ...summary(entry), payload: payload(entry) }, null, 2)}\n`);
+        ctx.stdout(`${printableJson({ ...summary(entry), payload: payload(entry) }, 2)}\n`);
       })(),
     );
 
