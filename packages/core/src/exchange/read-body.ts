@@ -1,5 +1,5 @@
 import { readNodeStream } from '#node-body';
-import { toBytes } from '../bytes.js';
+import { strictBase64ToBytes, toBytes } from '../bytes.js';
 import { tooLarge } from '../check-request.js';
 import { getSingleHeader, type HeadersInput } from '../headers.js';
 import { refusal, type WebhookResult } from '../result.js';
@@ -18,17 +18,19 @@ export interface BodyReader {
 
 /**
  * Gets the exact bytes of a request from wherever the host holds them, or the answer to give
- * instead: 413 past the limit, 408 past the read timeout or when the client went away, 503 when
- * `maxConcurrentBodies` bodies are already being read, 500 `RAW_BODY_UNAVAILABLE` (with the host's
- * fix) when the body is gone. The one place every adapter's body is read.
+ * instead: 400 for a base64 body that is not base64, 413 past the limit, 408 past the read timeout
+ * or when the client went away, 503 when `maxConcurrentBodies` bodies are already being read, 500
+ * `RAW_BODY_UNAVAILABLE` (with the host's fix) when the body is gone. The one place every adapter's
+ * body is read.
  */
 export function readExchangeBody(
   body: ExchangeBody,
   headers: HeadersInput,
   reader: BodyReader,
 ): Uint8Array | WebhookResult | Promise<Uint8Array | WebhookResult> {
-  if (body.kind === 'bytes') {
-    const bytes = toBytes(body.bytes);
+  if (body.kind === 'bytes' || body.kind === 'base64') {
+    const bytes = body.kind === 'bytes' ? toBytes(body.bytes) : strictBase64ToBytes(body.text);
+    if (bytes === undefined) return refusal('INVALID_BODY_ENCODING');
     return bytes.byteLength > reader.maxBodyBytes ? tooLarge(reader.maxBodyBytes) : bytes;
   }
   if (body.kind === 'consumed') return consumed(body.fix, reader);
