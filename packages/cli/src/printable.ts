@@ -1,4 +1,4 @@
-const escape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const asEscape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * Text from outside (an event name, a handler's error message) made safe to print on a terminal,
@@ -11,7 +11,7 @@ const escape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(
  * ```
  */
 export function printable(text: string): string {
-  return text.replace(/\p{Cc}/gu, escape);
+  return text.replace(/\p{Cc}/gu, asEscape);
 }
 
 /**
@@ -26,5 +26,5 @@ export function printable(text: string): string {
  */
 export function printableJson(value: unknown, indent?: number): string {
   // Outside strings, JSON has no control characters but the newlines of its indentation.
-  return JSON.stringify(value, null, indent).replace(/[^\P{Cc}\n]/gu, escape);
+  return JSON.stringify(value, null, indent).replace(/[^\P{Cc}\n]/gu, asEscape);
 }

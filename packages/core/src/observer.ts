@@ -23,7 +23,7 @@ export interface ReceivedObservation {
  * @example
  * ```ts
  * const seen: AnsweredObservation = { status: 401, code: 'INVALID_SIGNATURE', event: undefined, duplicate: false,
- *   queued: false, aborted: false, secretIndex: undefined, error: undefined,
+ *   queued: false, aborted: false, secretIndex: undefined, error: undefined, details: undefined,
  *   durations: { readMs: 0.1, verifyMs: 0.02, handlersMs: 0, totalMs: 0.13 } };
  * ```
  */
@@ -42,6 +42,11 @@ export interface AnsweredObservation {
   secretIndex: number | undefined;
   /** The cause of a 5xx, for error reporting. */
   error: unknown;
+  /**
+   * The answer's `details`, as sent to the client, when it has some: for a 422, `issues` (which
+   * fields failed and why: clipped paths and messages, no values); `limit` for a 413.
+   */
+  details: Readonly<Record<string, unknown>> | undefined;
   /**
    * Milliseconds spent reading the body, verifying it (signature, envelope, replay window, event
    * schema), and delivering it (idempotency and handlers, or storing it in an inbox), and in all.
@@ -232,6 +237,7 @@ export function observation(result: WebhookResult, durations: AnsweredObservatio
     aborted: meta.aborted === true,
     secretIndex: meta.secretIndex,
     error: meta.error,
+    details: 'details' in body ? body.details : undefined,
     durations,
   };
 }

@@ -68,11 +68,8 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
         // Event names come from deliveries and error messages from handlers: printed escaped.
         for (const entry of entries) {
           const error = entry.lastError ? `  ${entry.lastError.code}: ${entry.lastError.message}` : '';
-          ctx.stdout(
-            printable(
-              `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}`,
-            ) + '\n',
-          );
+          const line = `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}`;
+          ctx.stdout(`${printable(line)}\n`);
         }
         if (entries.length === 0) ctx.stdout('no deliveries match\n');
       })(),

@@ -5,7 +5,8 @@ import { EVENT_CATALOG, type Inbox, type WebhookObserver } from '@armalo-webhook
 import { type Observed, observeInto } from '@armalo-webhooks/inspect';
 import type { SecretSource } from '../secrets.js';
 import { admit, allowedHostNames, createToken } from './access.js';
-import { ActionError, type ActionTarget, redrive, replay, sendSample } from './actions.js';
+import { ActionError, type ActionTarget, redrive, replay, requireUrl, resendable, sendSample } from './actions.js';
+import { curlCommand } from './curl.js';
 import { createDeliveryLog, type DeliveryLog } from './delivery-log.js';
 import { detail, summarize } from './view.js';
 
@@ -124,14 +125,17 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
       return json(res, 200, await sendSample(target, body?.event, body?.data));
     }
     if (route === 'POST api/redrive') return json(res, 200, await redrive(target));
-    const match = /^api\/deliveries\/([0-9a-f]+)(\/replay)?$/.exec(path);
+    const match = /^api\/deliveries\/([0-9a-f]+)(\/replay|\/curl)?$/.exec(path);
     const entry = match === null ? undefined : log.get(match[1] ?? '');
     if (match !== null && entry === undefined)
       return json(res, 404, { error: 'no such delivery (the oldest are dropped)' });
     if (entry !== undefined && req.method === 'GET' && match?.[2] === undefined) {
       return json(res, 200, detail(entry, secrets));
     }
-    if (entry !== undefined && req.method === 'POST' && match?.[2] !== undefined) {
+    if (entry !== undefined && req.method === 'GET' && match?.[2] === '/curl') {
+      return json(res, 200, { command: curlCommand(requireUrl(target), resendable(entry)) });
+    }
+    if (entry !== undefined && req.method === 'POST' && match?.[2] === '/replay') {
       return json(res, 200, await replay(target, entry));
     }
     return json(res, 404, { error: 'not found' });
@@ -235,6 +239,7 @@ function isObserved(value: unknown): value is Observed {
     typeof item.latencyMs === 'number' &&
     typeof item.receivedAt === 'string' &&
     (item.body === undefined || typeof item.body === 'string') &&
+    (item.details === undefined || (typeof item.details === 'object' && item.details !== null)) &&
     typeof headers === 'object' &&
     headers !== null &&
     Object.values(headers).every((header) => typeof header === 'string')
