@@ -60,7 +60,7 @@ function render() {
     const row = el('tr', { className: entry.id === state.selected ? 'selected' : '' }, [
       el('td', { text: entry.seq, className: 'muted num' }),
       el('td', { text: time(entry.receivedAt), className: 'mono', title: entry.receivedAt }),
-      el('td', { text: entry.event || '(unknown)', className: 'mono' }),
+      el('td', { text: entry.event || '(unknown)', className: 'mono event', title: entry.event || '' }),
       el('td', { text: entry.code ? `${entry.status} ${entry.code}` : String(entry.status), className: 'mono' }),
       el('td', {}, [badge(entry.state)]),
       el('td', { text: `${entry.latencyMs.toFixed(1)} ms`, className: 'num mono' }),
@@ -176,6 +176,7 @@ function showPayload() {
     tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
   }
   $('d-legend').hidden = state.view !== 'text';
+  $('d-payload').classList.toggle('hex', state.view === 'hex');
   if (!d || d.body === null) {
     $('d-payload').textContent = '(the body never arrived in full)';
     return;
