@@ -28,11 +28,11 @@ export function readExchangeBody(
   headers: HeadersInput,
   reader: BodyReader,
 ): Uint8Array | WebhookResult | Promise<Uint8Array | WebhookResult> {
-  if (body.kind === 'bytes' || body.kind === 'base64') {
-    const bytes = body.kind === 'bytes' ? toBytes(body.bytes) : strictBase64ToBytes(body.text);
-    if (bytes === undefined) return refusal('INVALID_BODY_ENCODING');
+  if (body.kind === 'bytes') {
+    const bytes = toBytes(body.bytes);
     return bytes.byteLength > reader.maxBodyBytes ? tooLarge(reader.maxBodyBytes) : bytes;
   }
+  if (body.kind === 'base64') return decodeBase64(body.text, reader);
   if (body.kind === 'consumed') return consumed(body.fix, reader);
   return readStream(body, headers, reader);
 }
@@ -70,6 +70,12 @@ async function readStream(
     case 'consumed':
       return consumed(body.fix, reader);
   }
+}
+
+function decodeBase64(text: string, reader: BodyReader): Uint8Array | WebhookResult {
+  const bytes = strictBase64ToBytes(text);
+  if (bytes === undefined) return refusal('INVALID_BODY_ENCODING');
+  return bytes.byteLength > reader.maxBodyBytes ? tooLarge(reader.maxBodyBytes) : bytes;
 }
 
 function consumed(fix: string, reader: BodyReader): WebhookResult {
