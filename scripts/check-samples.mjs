@@ -35,7 +35,6 @@ const CONTEXT = {
   secret: 'declare const secret: string;',
   rawBody: 'declare const rawBody: Uint8Array;',
   req: "declare const req: import('node:http').IncomingMessage;",
-  requestHeaders: 'declare const requestHeaders: Record<string, string>;',
   // Functions of the reader's own application that a sample calls.
   saveScore: 'declare function saveScore(data: unknown): Promise<void>;',
   notifySlack: 'declare function notifySlack(data: unknown): Promise<void>;',

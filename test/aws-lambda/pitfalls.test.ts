@@ -69,3 +69,61 @@ describe('aws-lambda: bodies and headers', () => {
     },
   );
 });
+
+describe('aws-lambda: what is not an HTTP delivery', () => {
+  // A signed delivery whose base64 has both characters the URL alphabet writes otherwise, and ends in `==`.
+  const delivery = (() => {
+    for (let pad = 0; ; pad++) {
+      const data = { note: `${'x'.repeat(pad)}???>>>` };
+      const body = Buffer.from(JSON.stringify({ event: 'eval.failed', timestamp: new Date().toISOString(), data }));
+      const base64 = body.toString('base64');
+      if (base64.includes('+') && base64.includes('/') && base64.endsWith('==')) return { body, base64 };
+    }
+  })();
+  const request = {
+    method: 'POST',
+    headers: { 'x-armalo-signature': sign(delivery.body, SECRET) },
+    body: delivery.body,
+  };
+
+  it.each(['apigw-rest-v1-base64', 'function-url', 'alb-multi-value'] as const)(
+    '%s: a base64 body is decoded strictly; anything but canonical base64 answers 400 INVALID_BODY_ENCODING',
+    async (name) => {
+      const { handler, seen } = setup();
+      const { base64 } = delivery;
+      // Each decodes leniently (Buffer.from) to the signed bytes.
+      const lastChar = base64.charCodeAt(base64.length - 3);
+      const variants = {
+        'URL alphabet': base64.replaceAll('+', '-').replaceAll('/', '_'),
+        'line breaks': base64.replace(/(.{40})/g, '$1\n'),
+        'trailing junk': `${base64}#junk`,
+        'no padding': base64.slice(0, -2),
+        'non-zero padding bits': `${base64.slice(0, -3)}${String.fromCharCode(lastChar + 1)}==`,
+      };
+      const answers = [];
+      for (const [variant, body] of Object.entries(variants)) {
+        const answer = fromResult(name, await handler({ ...toEvent(name, request), body } as never));
+        answers.push([variant, answer.status, (answer.body as { code?: string }).code]);
+      }
+      expect(answers).toEqual(Object.keys(variants).map((variant) => [variant, 400, 'INVALID_BODY_ENCODING']));
+      expect(seen).toEqual([]);
+      const canonical = fromResult(name, await handler(toEvent(name, request) as never));
+      expect(canonical.status).toBe(200);
+    },
+  );
+
+  it.each(FIXTURES)('%s: an event without an HTTP method answers 405 and runs nothing', async (name) => {
+    const { handler, seen } = setup();
+    const event = structuredClone(loadFixture(name));
+    delete event.httpMethod;
+    delete (event.requestContext as { http?: { method?: string } } | undefined)?.http?.method;
+    delete (event.requestContext as { httpMethod?: string } | undefined)?.httpMethod;
+    const answer = fromResult(name, await handler(event as never));
+    expect([answer.status, (answer.body as { code: string }).code, answer.headers.allow]).toEqual([
+      405,
+      'METHOD_NOT_ALLOWED',
+      'POST',
+    ]);
+    expect(seen).toEqual([]);
+  });
+});

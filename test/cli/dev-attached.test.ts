@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
 import { createInboxWorker, createWebhookReceiver, observe } from '@armalo-webhooks/core';
 import { createNodeHandler } from '@armalo-webhooks/core/node';
-import { inspect } from 'armalo-webhooks/inspect';
+import { inspect } from '@armalo-webhooks/inspect';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, REDIS_URL, randomId, redisAvailable } from '../stores/servers.js';
@@ -134,7 +134,7 @@ describe.runIf(redisUp)('armalo-webhooks dev, attached to an app with a BullMQ i
   });
 
   it('sends samples to the app, and diagnoses a tampered delivery with the secret it was given', async () => {
-    expect(await api('api/send', { event: 'score.changed' })).toMatchObject({ status: 200, outcome: 'handled' });
+    expect(await api('api/send', { event: 'score.changed' })).toMatchObject({ status: 200, outcome: 'queued' });
     await runCli(['send', 'score.changed', '--url', appUrl, '--secret', SECRET, '--tamper']);
     const list = await until(rows, (items) => items.length === 3);
     expect(list.map((item) => [item.origin, item.verdict])).toEqual([

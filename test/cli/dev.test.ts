@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,31 @@ describe('armalo-webhooks dev', () => {
     expect(await dev.stop()).toBe(0);
     expect(dev.stdout() + dev.stderr()).not.toContain(SECRET);
     expect(dev.stdout()).toMatch(/stopped\n$/);
+  });
+
+  it('answers crafted URLs with 400 and keeps running, its standalone receiver included', async () => {
+    const dev = await startDev(['--port', '0', '--ui-port', '0', '--secret', SECRET]);
+    try {
+      const inspector = new URL(dev.inspectorUrl);
+      const token = inspector.pathname.slice(1, -1);
+      // What any web page can make a browser send: <img src="http://127.0.0.1:PORT//">.
+      for (const path of ['//', '/%/', '/%E0%A4%A/', `/${token}%ZZ/api/config`]) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request({ host: inspector.hostname, port: inspector.port, path }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.once('error', reject);
+          req.end();
+        });
+        expect([path, status]).toEqual([path, 400]);
+      }
+      expect((await fetch(`${dev.inspectorUrl}api/config`)).status).toBe(200);
+      const sent = await runCli(['send', 'score.changed', '--url', dev.receiverUrl ?? '', '--secret', SECRET]);
+      expect(sent.stdout).toContain('200 OK · handled');
+    } finally {
+      expect(await dev.stop()).toBe(0);
+    }
   });
 
   it('warns when bound beyond this machine', async () => {

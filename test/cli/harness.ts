@@ -19,6 +19,8 @@ export interface RunOptions {
   input?: string | Uint8Array;
   cwd?: string;
   timeoutMs?: number;
+  /** Another copy of the CLI's bin to run (default: the workspace's build). */
+  bin?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   // Next's types make NODE_ENV required on ProcessEnv; the CLI child must not inherit one.
   const env = { PATH: process.env.PATH ?? '', ...options.env } as unknown as NodeJS.ProcessEnv;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       env,
       cwd: options.cwd ?? process.cwd(),
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBullMQInbox } from '@armalo-webhooks/bullmq';
-import { createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
+import { createInboxWorker, createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
+import { createSignedDelivery, createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   DATABASE_URL,
   deleteRedisKeys,
@@ -30,6 +30,41 @@ async function store(inbox: Inbox): Promise<string> {
   return result.meta.idempotencyKey as string;
 }
 
+// An event name that retitles the terminal, and a handler error that clears the screen.
+const TITLE = '\u001b]0;pwned\u0007';
+const CLEAR = '\u001b[2J\u001b[H';
+
+/** Stores a delivery whose event name and handler error carry escape sequences, and dead-letters it. */
+async function storeHostile(inbox: Inbox) {
+  const webhooks = createWebhookReceiver({ secret: SECRET, inbox, logger: { warn: () => {}, error: () => {} } });
+  webhooks.onUnknown(() => {
+    throw new Error(`${CLEAR}database down`);
+  });
+  const signed = createUncheckedDelivery(`evil${TITLE}`, {}, { secret: SECRET });
+  expect((await webhooks.receive({ rawBody: signed.body, headers: signed.headers })).status).toBe(200);
+  const worker = createInboxWorker(webhooks, { retry: { attempts: 1 } });
+  await worker.start();
+  await vi.waitFor(async () => expect((await inbox.list({ state: 'dead' })).length).toBe(1), {
+    timeout: 20_000,
+    interval: 100,
+  });
+  await worker.stop();
+}
+
+/** `list` (text and JSON) and `show` print those sequences escaped, never as they are. */
+async function expectEscaped(target: string[]) {
+  const text = await runCli(['inbox', ...target, 'list', '--dead']);
+  const json = await runCli(['inbox', ...target, 'list', '--dead', '--json']);
+  const [entry] = JSON.parse(json.stdout) as { id: string; event: string }[];
+  expect(entry?.event).toBe(`evil${TITLE}`);
+  const show = await runCli(['inbox', ...target, 'show', entry!.id]);
+  for (const output of [text.stdout, json.stdout, show.stdout]) {
+    expect(output).not.toMatch(/[^\P{Cc}\n]/u);
+    expect(output).toContain('evil\\u001b]0;pwned\\u0007');
+  }
+  expect(text.stdout).toContain('HANDLER_FAILED: \\u001b[2J\\u001b[Hdatabase down');
+}
+
 describe('armalo-webhooks inbox', () => {
   it('needs exactly one of --postgres, --redis and --pglite, and says so in one line', async () => {
     const result = await runCli(['inbox', 'stats']);
@@ -44,6 +79,16 @@ describe('armalo-webhooks inbox', () => {
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toMatch(/^error: bullmq inbox: /);
     expect(result.stderr + result.stdout).not.toContain('s3cr3t-pw');
+  });
+
+  it('refuses a Redis URL it cannot use in one line: a database that is not a number, no host', async () => {
+    const results = await Promise.all(
+      ['redis://127.0.0.1:6379/abc', 'redis:/x'].map((url) => runCli(['inbox', 'stats', '--redis', url])),
+    );
+    expect(results.map((result) => [result.code, lines(result.stderr)])).toEqual([
+      [1, ['error: --redis: the database after the port must be a number (redis://host:6379/0), got "abc"']],
+      [1, ['error: --redis must be a URL such as redis://127.0.0.1:6379/0, got "redis:/x"']],
+    ]);
   });
 
   describe.runIf(postgresUp)('on pg-boss', () => {
@@ -95,6 +140,13 @@ describe('armalo-webhooks inbox', () => {
         'error: no delivery with id 00000000-0000-4000-8000-000000000000 in this inbox',
       ]);
     }, 60_000);
+
+    it('prints event names and handler errors with their escape sequences escaped', async () => {
+      const inbox = createPgBossInbox({ connectionString: DATABASE_URL, max: 2 }, { schema, queue: 'hostile' });
+      await storeHostile(inbox);
+      await inbox.close();
+      await expectEscaped(['--postgres', DATABASE_URL, '--schema', schema, '--queue', 'hostile']);
+    }, 60_000);
   });
 
   describe('on PGlite', () => {
@@ -143,5 +195,12 @@ describe('armalo-webhooks inbox', () => {
       const list = await runCli(['inbox', ...target, 'list']);
       expect(list.stdout).toMatch(/^d_\S+ {2}waiting +score\.changed/);
     }, 30_000);
+
+    it('prints event names and handler errors with their escape sequences escaped', async () => {
+      const inbox = createBullMQInbox({ connection: REDIS_URL, prefix, queue: 'hostile', onError: false });
+      await storeHostile(inbox);
+      await inbox.close();
+      await expectEscaped(['--redis', REDIS_URL, '--prefix', prefix, '--queue', 'hostile']);
+    }, 60_000);
   });
 });

@@ -1,6 +1,6 @@
 // The attached-mode sample in packages/cli/README.md, compiled as written.
 import { createWebhookReceiver, observe, type WebhookObserver } from '@armalo-webhooks/core';
-import { inspect } from 'armalo-webhooks/inspect';
+import { inspect } from '@armalo-webhooks/inspect';
 import { describe, expectTypeOf, it } from 'vitest';
 
 describe('the README’s inspect() sample', () => {

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createInboxWorker, createMemoryInbox, createWebhookReceiver, type InboxWorker } from '@armalo-webhooks/core';
+import { createUncheckedDelivery, sampleData, sign } from '@armalo-webhooks/core/testing';
+import { inspect } from '@armalo-webhooks/inspect';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, runCli, SECRET, startDev } from './harness.js';
@@ -23,6 +28,7 @@ describe.runIf(chromiumAvailable())('armalo-webhooks dev in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let profile: string;
+  let worker: InboxWorker | undefined;
   const errors: string[] = [];
 
   beforeAll(async () => {
@@ -43,6 +49,7 @@ describe.runIf(chromiumAvailable())('armalo-webhooks dev in Chromium', () => {
         '--disable-sync',
       ],
     });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     page = context.pages()[0] ?? (await context.newPage());
     // A Content-Security-Policy violation or a script error shows up here.
     page.on('console', (message) => {
@@ -52,6 +59,7 @@ describe.runIf(chromiumAvailable())('armalo-webhooks dev in Chromium', () => {
   });
 
   afterAll(async () => {
+    await worker?.stop();
     await context?.close();
     await dev?.stop();
     if (profile) await rm(profile, { recursive: true, force: true });
@@ -127,14 +135,152 @@ describe.runIf(chromiumAvailable())('armalo-webhooks dev in Chromium', () => {
     expect(await rows().count()).toBe(5);
   });
 
-  it('ran without a script error or a blocked resource', async () => {
-    // The screenshot for the README: the refused delivery, with its diagnosis.
+  // Sent straight to the standalone receiver: bytes the CLI would not make.
+  const post = async (body: string | Buffer) => {
+    const response = await fetch(dev.receiverUrl ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-armalo-signature': sign(body, SECRET) },
+      body,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+  const select = async (text: string, title = text) => {
+    await rows().filter({ hasText: text }).first().click();
+    await expect.poll(() => page.locator('#d-title').textContent()).toContain(title);
+  };
+
+  it('shows which fields of a 422 failed validation, and why', async () => {
+    const args = ['score.changed', '--data', '{"agentId":7,"compositeScore":"high"}', '--secret', SECRET];
+    const sent = await runCli(['send', ...args, '--url', dev.receiverUrl ?? '']);
+    expect(sent.stderr).toContain('422 INVALID_EVENT_DATA');
+    await expect.poll(() => rows().count()).toBe(6);
+    expect(await rows().first().textContent()).toContain('422 INVALID_EVENT_DATA');
+    await rows().first().click();
+    await expect.poll(() => page.locator('#d-issues').isVisible()).toBe(true);
+    const issues = await page.locator('#d-issues li').allTextContents();
+    expect(issues.some((issue) => issue.startsWith('agentId '))).toBe(true);
+    expect(issues.some((issue) => issue.startsWith('compositeScore '))).toBe(true);
+  });
+
+  it('shows the exact bytes: their length, the text with invisible characters, and hex', async () => {
+    const data = { ...sampleData('eval.completed'), evalId: 'é_bytes' };
+    const body = `${createUncheckedDelivery('eval.completed', data, { secret: SECRET }).body}\r\n`;
+    expect(await post(body)).toBe(200);
+    await expect.poll(() => rows().count()).toBe(7);
+    await select('eval.completed');
+    const length = Buffer.byteLength(body);
+    expect(await page.locator('#d-bytes').textContent()).toBe(`${length.toLocaleString('en')} bytes`);
+    await page.locator('.tab[data-view="text"]').click();
+    const text = (await page.locator('#d-payload').textContent()) ?? '';
+    expect(text.endsWith('}␍↵\n')).toBe(true);
+    expect(text).toContain('é_bytes');
+    expect(await page.locator('#d-legend').isVisible()).toBe(true);
+    await page.locator('.tab[data-view="hex"]').click();
+    const hex = (await page.locator('#d-payload').textContent()) ?? '';
+    const lines = hex.split('\n');
+    expect(lines[0]).toMatch(/^00000000: 7b22 6576 656e 7422 3a22 6576 616c 2e63 {2}\{"event":"eval\.c$/);
+    expect(lines).toHaveLength(Math.ceil(length / 16));
+    // The digits alone, without offsets and the ASCII column: every byte, 'é' as c3 a9, the CR LF last.
+    const digits = hex.replace(/^.{10}| {2}.*$/gm, '').replaceAll(/\s/g, '');
+    expect(digits).toBe(Buffer.from(body).toString('hex'));
+    expect(digits).toContain('c3a9');
+    expect(digits.endsWith('0d0a')).toBe(true);
+    await page.locator('.tab[data-view="pretty"]').click();
+  });
+
+  it('copies a delivery as a curl command that sends the same bytes again', async () => {
+    await select('eval.completed');
+    await page.locator('#copy-curl').click();
+    await expect.poll(() => page.locator('#d-curl').isVisible()).toBe(true);
+    const command = (await page.locator('#d-curl').textContent()) ?? '';
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(command);
+    expect(command).toContain(`curl '${dev.receiverUrl}'`);
+    // The body has a CR LF and an é, which printf writes exactly.
+    expect(command.startsWith('printf ')).toBe(true);
+    await promisify(execFile)('/bin/sh', ['-c', `${command} --silent --fail --output /dev/null`]);
+    await expect.poll(() => rows().count()).toBe(8);
+    expect(await rows().first().getAttribute('data-state')).toBe('duplicate');
+  });
+
+  it('badges an inbox delivery with where it is now: a dead letter, not queued', async () => {
+    // An app with an inbox and a worker whose handler fails, reporting through inspect().
+    const inbox = createMemoryInbox();
+    const app = createWebhookReceiver({
+      secret: SECRET,
+      inbox,
+      observers: [inspect(dev.inspectorUrl)],
+      logger: { warn: () => {}, error: () => {} },
+    });
+    app.on('pact.violated', () => {
+      throw new Error('the database is down');
+    });
+    worker = createInboxWorker(app, { retry: { attempts: 1 } });
+    await worker.start();
+    const delivery = createUncheckedDelivery('pact.violated', { pactId: 'pact_1' }, { secret: SECRET });
+    const answer = await app.receive({ rawBody: delivery.body, headers: delivery.headers, method: 'POST' });
+    expect(answer.body).toMatchObject({ queued: true });
+    await expect.poll(() => rows().count()).toBe(9);
+    const row = rows().first();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('dead-lettered');
+    expect(await row.getAttribute('data-verdict')).toBe('queued');
+    expect(await row.locator('.verdict').textContent()).toBe('dead-lettered');
+    await row.click();
+    await expect.poll(() => page.locator('#d-attempts').textContent()).toContain('the database is down');
+    expect(await page.locator('#d-verdict').textContent()).toContain('200 · queued');
+  });
+
+  it('uses one time format in the list and the detail', async () => {
+    const row = rows().first();
+    const listed = (await row.locator('td').nth(1).textContent()) ?? '';
+    expect(listed).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}$/);
+    await row.click();
+    await expect.poll(() => page.locator('#d-verdict dd').first().textContent()).toBe(`${listed} · POST`);
+    const attempt = (await page.locator('#d-attempts li').first().textContent()) ?? '';
+    expect(attempt).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} attempt 1/);
+    // The README's screenshot, taken here, before the hostile deliveries below: a dead letter in the
+    // list, a 422 with what failed, its bytes in hex.
     if (process.env.UPDATE_SCREENSHOT) {
-      await rows().nth(3).click();
-      await expect.poll(() => page.locator('#d-diagnosis').isVisible()).toBe(true);
+      await select('422 INVALID_EVENT_DATA', 'score.changed');
+      await page.locator('.tab[data-view="hex"]').click();
       await mkdir(join(SCREENSHOT, '..'), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
     }
+  });
+
+  it('runs no script from a payload or an event name', async () => {
+    const markup = '<img src=x onerror="window.__ran=1"><script>window.__ran=2</script>';
+    const body = createUncheckedDelivery(`evil.${markup}`, { note: markup }, { secret: SECRET }).body;
+    expect(await post(body)).toBe(200);
+    await expect.poll(() => rows().count()).toBe(10);
+    // A name the catalog does not know is acknowledged, and shown for what it is.
+    expect(await rows().first().getAttribute('data-verdict')).toBe('unknown');
+    expect(await rows().first().locator('.verdict').textContent()).toBe('unknown event');
+    await rows().first().click();
+    await expect.poll(() => page.locator('#d-title').textContent()).toContain(markup);
+    for (const view of ['pretty', 'text', 'hex']) await page.locator(`.tab[data-view="${view}"]`).click();
+    await page.locator('.tab[data-view="pretty"]').click();
+    expect(await page.evaluate('window.__ran')).toBeUndefined();
+    expect(await page.locator('#list img, #detail img, #list script, #detail script').count()).toBe(0);
+  });
+
+  it('keeps running when another web page makes the browser request crafted URLs', async () => {
+    const origin = new URL(dev.inspectorUrl).origin;
+    const token = new URL(dev.inspectorUrl).pathname.slice(1, -1);
+    const other = await context.newPage();
+    try {
+      const paths = ['//', '/%/', '/%E0%A4%A/', `/${token}%ZZ/api/config`];
+      await other.setContent(paths.map((path) => `<img src="${origin}${path}">`).join(''));
+      await other.waitForFunction('[...document.images].every((image) => image.complete)');
+    } finally {
+      await other.close();
+    }
+    expect((await fetch(`${dev.inspectorUrl}api/config`)).status).toBe(200);
+    const score = createUncheckedDelivery('score.changed', sampleData('score.changed'), { secret: SECRET });
+    expect(await post(score.body)).toBe(200);
+  });
+
+  it('ran without a script error or a blocked resource', () => {
     expect(errors).toEqual([]);
   });
 });

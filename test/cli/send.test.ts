@@ -81,6 +81,31 @@ describe('armalo-webhooks send', () => {
     expect(receiver.handled).toEqual(['pact.violated']);
   });
 
+  it('sends n distinct deliveries with --count, each handled, with a summary of the answers', async () => {
+    const args = ['send', 'eval.completed', '--url', receiver.url, '--secret', SECRET];
+    const result = await runCli([...args, '--count', '5', '--concurrency', '2']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [header, ...rest] = lines(result.stdout);
+    expect(header).toBe(`POST ${receiver.url} · eval.completed · 5 deliveries, 2 at a time`);
+    expect(rest.filter((line) => /^#\d 200 OK · handled · /.test(line))).toHaveLength(5);
+    expect(rest.at(-1)).toMatch(/^5 sent: 5 handled, 0 duplicate, 0 in-progress, 0 rejected · latency /);
+    expect(receiver.handled).toEqual(Array(5).fill('eval.completed'));
+
+    // With --repeat, each delivery is sent that many times: one handled, its copies duplicates.
+    const both = await runCli([...args, '--count', '2', '--repeat', '2']);
+    expect(lines(both.stdout).filter((line) => line.startsWith('#'))).toEqual([
+      expect.stringMatching(/^#1\.1 200 OK · handled/),
+      expect.stringMatching(/^#1\.2 200 OK · duplicate/),
+      expect.stringMatching(/^#2\.1 200 OK · handled/),
+      expect.stringMatching(/^#2\.2 200 OK · duplicate/),
+    ]);
+    const withData = await runCli([...args, '--count', '2', '--data', '{}']);
+    expect(lines(withData.stderr)).toEqual([
+      "error: option '-n, --count <n>' cannot be used with option '-d, --data <json|@file>'",
+    ]);
+  });
+
   it('sends a tampered delivery that the receiver rejects with 401, and exits 0 since that is expected', async () => {
     const result = await runCli(['send', 'escrow.funded', '--url', receiver.url, '--secret', SECRET, '--tamper']);
     expect(result.code).toBe(0);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createWebhookReceiver } from '@armalo-webhooks/core';
 import { createSignedDelivery, createUncheckedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { armaloWebhooks } from '@armalo-webhooks/express';
-import { ATTRIBUTES, instrument, METRICS, RECEIVE_SPAN } from '@armalo-webhooks/opentelemetry';
+import { ATTRIBUTES, instrument, METRICS, RECEIVE_SPAN, UNKNOWN_EVENT } from '@armalo-webhooks/opentelemetry';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -13,6 +13,7 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 const SECRET = 'whsec_otel_test_3c9e1d';
 const OTHER = 'whsec_otel_other_8a1f';
@@ -147,3 +148,54 @@ describe('instrument() behind an Express app with HTTP instrumentation', () => {
 function describeSpan(span: ReadableSpan) {
   return { name: span.name, attributes: span.attributes, status: span.status, events: span.events };
 }
+
+describe('instrument() with event names a sender makes up', () => {
+  const setup = (schemas: Record<string, z.ZodType>) => {
+    const metricReader = new TestReader();
+    const spans = new InMemorySpanExporter();
+    const tracing = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+    const webhooks = createWebhookReceiver({ secret: SECRET, schemas, logger: { warn: () => {}, error: () => {} } });
+    instrument(webhooks, {
+      tracerProvider: tracing,
+      meterProvider: new MeterProvider({ readers: [metricReader] }),
+    });
+    const receive = async (event: string) => {
+      const delivery = createUncheckedDelivery(event, {}, { secret: SECRET });
+      return (await webhooks.receive({ rawBody: delivery.body, headers: delivery.headers })).status;
+    };
+    const series = async () => {
+      const { resourceMetrics } = await metricReader.collect();
+      const metric = resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .find((item) => item.descriptor.name === METRICS.deliveries);
+      return (metric?.dataPoints ?? []) as { attributes: Record<string, unknown>; value: number }[];
+    };
+    return { receive, series, spans };
+  };
+
+  it('counts names outside the catalog and the receiver’s schemas as one value, unknown; spans keep the name', async () => {
+    const { receive, series, spans } = setup({ 'billing.invoiced': z.looseObject({}) });
+    for (let i = 0; i < 500; i++) expect(await receive(`made.up.${i}`)).toBe(200);
+    expect(await receive('billing.invoiced')).toBe(200);
+    expect(await receive('score.changed')).toBe(422);
+    const points = await series();
+    expect(
+      points.map((point) => [point.attributes[ATTRIBUTES.event], point.attributes[ATTRIBUTES.code], point.value]),
+    ).toEqual([
+      [UNKNOWN_EVENT, 'OK', 500],
+      ['billing.invoiced', 'OK', 1],
+      ['score.changed', 'INVALID_EVENT_DATA', 1],
+    ]);
+    expect(spans.getFinishedSpans()[0]?.attributes[ATTRIBUTES.event]).toBe('made.up.0');
+  });
+
+  it('keeps at most 1,000 series per counter, the rest counted as overflow', async () => {
+    const names = Array.from({ length: 1_200 }, (_, i) => `custom.event.${i}`);
+    const { receive, series } = setup(Object.fromEntries(names.map((name) => [name, z.looseObject({})])));
+    for (const name of names) await receive(name);
+    const points = await series();
+    expect(points).toHaveLength(1_001);
+    expect(points.find((point) => point.attributes['otel.metric.overflow'] === true)?.value).toBe(200);
+    expect(points.reduce((sum, point) => sum + point.value, 0)).toBe(1_200);
+  });
+});

@@ -59,10 +59,10 @@ export interface LambdaWebhookHandler {
 /**
  * A Lambda handler for one receiver, for API Gateway REST and HTTP APIs, function URLs and ALB
  * target groups alike (told apart by the event's shape). It hands core the body's exact bytes (a
- * base64 body decoded, a text body encoded as UTF-8), the headers as the event carries them (any
- * case, multi-value or joined), and returns core's status, headers and JSON body in the source's
- * result shape: an ALB answer has `statusDescription`, and `multiValueHeaders` when the target
- * group sends multi-value headers.
+ * base64 body for core to decode strictly, a text body encoded as UTF-8), the method (none is a
+ * 405), the headers as the event carries them (any case, multi-value or joined), and returns
+ * core's status, headers and JSON body in the source's result shape: an ALB answer has
+ * `statusDescription`, and `multiValueHeaders` when the target group sends multi-value headers.
  *
  * @example
  * ```ts
@@ -79,12 +79,13 @@ export interface LambdaWebhookHandler {
  */
 export function createLambdaHandler(receiver: AnyWebhookReceiver): LambdaWebhookHandler {
   return (async (event: LambdaWebhookEvent, context?: Context) => {
-    const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const text = event.body ?? '';
     const multiValueHeaders = 'multiValueHeaders' in event ? event.multiValueHeaders : undefined;
     const result = await handleExchange(receiver, {
-      method: 'httpMethod' in event ? event.httpMethod : event.requestContext?.http?.method,
+      // An event without a method is not an HTTP request: '' is not POST, so core answers 405.
+      method: ('httpMethod' in event ? event.httpMethod : event.requestContext?.http?.method) ?? '',
       headers: multiValueHeaders ?? event.headers ?? {},
-      body: { kind: 'bytes', bytes },
+      body: event.isBase64Encoded ? { kind: 'base64', text } : { kind: 'bytes', bytes: Buffer.from(text, 'utf8') },
       context: { lambda: { event, context } },
     });
     const answer = { statusCode: result.status, body: JSON.stringify(result.body), isBase64Encoded: false };

@@ -9,6 +9,7 @@ import { registerSignCommand } from './commands/sign.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { CliError, EXIT, oneLine } from './errors.js';
 import type { CliIo, CommandContext } from './io.js';
+import { printable } from './printable.js';
 import { SECRET_ENV } from './secrets.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -76,7 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     // Commander has already printed its own message (or the help, with exit code 0).
     if (error instanceof CommanderError) return error.exitCode;
-    io.stderr(`error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    io.stderr(`error: ${printable(oneLine(error instanceof Error ? error.message : String(error)))}\n`);
     return error instanceof CliError ? error.exitCode : EXIT.usage;
   }
 }

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createWebhookReceiver, EVENT_CATALOG } from '@armalo-webhooks/core';
+import { createNodeHandler } from '@armalo-webhooks/core/node';
 import { sign } from '@armalo-webhooks/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDelivery, classifyResponse, sendDelivery } from './send.js';
@@ -30,6 +32,9 @@ describe('classifyResponse', () => {
     expect(classifyResponse(200, { ok: true })).toBe('handled');
     expect(classifyResponse(204, undefined)).toBe('handled');
     expect(classifyResponse(200, { ok: true, duplicate: true })).toBe('duplicate');
+    // An inbox receiver stored it: nothing ran yet.
+    expect(classifyResponse(200, { ok: true, queued: true })).toBe('queued');
+    expect(classifyResponse(500, { code: 'HANDLER_FAILED' })).toBe('rejected');
     expect(classifyResponse(409, { code: 'DELIVERY_IN_PROGRESS' })).toBe('in-progress');
     expect(classifyResponse(401, { code: 'INVALID_SIGNATURE' })).toBe('rejected');
   });
@@ -88,5 +93,44 @@ describe('sendDelivery', () => {
       sendDelivery({ url: `http://127.0.0.1:${port}/x`, event: 'swarm.halted', secret: SECRET, repeat: 3, onResponse }),
     ).rejects.toThrow(`cannot reach http://127.0.0.1:${port}/x: connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(onResponse).not.toHaveBeenCalled();
+  });
+});
+
+describe('sendDelivery with count', () => {
+  let server: Server;
+  let url: string;
+  const handled: { event: string; data: unknown }[] = [];
+  beforeAll(async () => {
+    const webhooks = createWebhookReceiver({ secret: SECRET, logger: { warn: () => {}, error: () => {} } });
+    webhooks.onAny((event) => void handled.push(event));
+    server = createServer(createNodeHandler(webhooks));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/armalo`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends distinct deliveries of every event, each valid for its schema, with its ids numbered', async () => {
+    for (const event of Object.keys(EVENT_CATALOG)) {
+      const { deliveries, responses } = await sendDelivery({ url, event, secret: SECRET, count: 3, concurrency: 3 });
+      expect(new Set(deliveries.map((delivery) => delivery.body)).size).toBe(3);
+      expect(responses.map((response) => [event, response.outcome])).toEqual(Array(3).fill([event, 'handled']));
+    }
+    const evalIds = handled
+      .filter((item) => item.event === 'eval.failed')
+      .map((item) => (item.data as { evalId: string }).evalId);
+    expect(evalIds.sort()).toEqual(['eval_ghi789_1', 'eval_ghi789_2', 'eval_ghi789_3']);
+  });
+
+  it('sends each of them repeat times: the copies after the first are duplicates', async () => {
+    const { responses } = await sendDelivery({ url, event: 'escrow.funded', secret: SECRET, count: 2, repeat: 2 });
+    expect(responses.map((response) => response.outcome)).toEqual(['handled', 'duplicate', 'handled', 'duplicate']);
+  });
+
+  it('refuses data or a timestamp, which would make the deliveries one', async () => {
+    await expect(sendDelivery({ url, event: 'escrow.funded', secret: SECRET, count: 2, data: {} })).rejects.toThrow(
+      /give no data or timestamp/,
+    );
   });
 });

@@ -53,12 +53,7 @@ export interface BuildDeliveryOptions {
  * ```
  */
 export function buildDelivery(options: BuildDeliveryOptions): Delivery {
-  const data =
-    options.data !== undefined
-      ? options.data
-      : isCatalogEventName(options.event)
-        ? EVENT_CATALOG[options.event].sample
-        : {};
+  const data = options.data !== undefined ? options.data : sampleOf(options.event);
   const signed = createUncheckedDelivery(options.event, data, {
     secret: options.secret,
     ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
@@ -74,16 +69,16 @@ export function buildDelivery(options: BuildDeliveryOptions): Delivery {
 
 /**
  * What happened to one delivery attempt, as the receiver described it.
- * `handled`: 2xx, handlers ran (or the delivery was queued). `duplicate`: 2xx with `duplicate: true`,
- * nothing ran. `in-progress`: 409 `DELIVERY_IN_PROGRESS`, a concurrent attempt holds the delivery.
- * `rejected`: any other answer.
+ * `handled`: 2xx, handlers ran. `queued`: 2xx with `queued: true`, an inbox stored it for a worker.
+ * `duplicate`: 2xx with `duplicate: true`, nothing ran. `in-progress`: 409 `DELIVERY_IN_PROGRESS`, a
+ * concurrent attempt holds the delivery. `rejected`: any other answer.
  *
  * @example
  * ```ts
  * const outcome: Outcome = classifyResponse(200, { ok: true, duplicate: true }); // 'duplicate'
  * ```
  */
-export type Outcome = 'handled' | 'duplicate' | 'in-progress' | 'rejected';
+export type Outcome = 'handled' | 'queued' | 'duplicate' | 'in-progress' | 'rejected';
 
 /**
  * One answer from the receiver.
@@ -142,15 +137,17 @@ export interface PostOptions {
  * ```
  */
 export function classifyResponse(status: number, json: unknown): Outcome {
-  switch (outcomeOf({ status, body: json })) {
+  const outcome = outcomeOf({ status, body: json });
+  switch (outcome) {
     case 'handled':
     case 'queued':
-      return 'handled';
     case 'duplicate':
-      return 'duplicate';
+      return outcome;
+    case 'unknown': // only a receiver knows it; kept here so that a new outcome is a choice, not a default
+      return 'handled';
     case 'refused':
       return isRecord(json) && json.code === 'DELIVERY_IN_PROGRESS' ? 'in-progress' : 'rejected';
-    default:
+    case 'failed':
       return 'rejected';
   }
 }
@@ -268,11 +265,17 @@ export function postDelivery(
  */
 export interface SendOptions extends BuildDeliveryOptions, PostOptions {
   url: string;
-  /** How many times to send the same bytes (default 1): every copy after the first is a retry. */
+  /**
+   * How many distinct deliveries to send (default 1): each with its own sample data (every `…Id`
+   * of the event's sample numbered, `agentId: 'YOUR_AGENT_ID_2'`) and its own timestamp, as a
+   * stream of separate events looks. Not with `data` or `timestamp`, which would make them one.
+   */
+  count?: number;
+  /** How many times to send each delivery's bytes (default 1): every copy after the first is a retry. */
   repeat?: number;
-  /** How many copies are in flight at once (default 1). */
+  /** How many requests are in flight at once (default 1). */
   concurrency?: number;
-  /** Called as each answer arrives, with the copy's index (0-based). */
+  /** Called as each answer arrives, with the request's index (0-based; delivery `index / repeat`, copy `index % repeat`). */
   onResponse?: (response: DeliveryResponse, index: number) => void;
 }
 
@@ -286,14 +289,19 @@ export interface SendOptions extends BuildDeliveryOptions, PostOptions {
  * ```
  */
 export interface SendReport {
+  /** The first delivery (the only one without `count`). */
   delivery: Delivery;
+  /** Every delivery, with `count`. */
+  deliveries: Delivery[];
+  /** Every answer, in the order the requests were started: each delivery's copies together. */
   responses: DeliveryResponse[];
 }
 
 /**
- * Builds, signs and POSTs a delivery, `repeat` times with up to `concurrency` in flight, the way
- * `armalo-webhooks send` does. Sending the same bytes many times at once shows deduplication at
- * work: one `handled`, the rest `duplicate` or `in-progress`.
+ * Builds, signs and POSTs a delivery (or `count` distinct ones), each `repeat` times, with up to
+ * `concurrency` requests in flight, the way `armalo-webhooks send` does. Sending the same bytes
+ * many times at once shows deduplication at work: one `handled`, the rest `duplicate` or
+ * `in-progress`; `count` shows how a receiver takes a stream of separate deliveries.
  *
  * @example
  * ```ts
@@ -310,9 +318,10 @@ export interface SendReport {
  */
 export async function sendDelivery(options: SendOptions): Promise<SendReport> {
   parseEndpointUrl(options.url);
-  const delivery = buildDelivery(options);
+  const deliveries = buildDeliveries(options);
   const repeat = options.repeat ?? 1;
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, repeat));
+  const total = deliveries.length * repeat;
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, total));
   // One keep-alive connection per lane: the first copy on each pays the connect (reported as
   // connectMs), the rest go out at once.
   const agent =
@@ -324,14 +333,14 @@ export async function sendDelivery(options: SendOptions): Promise<SendReport> {
     agent,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   };
-  const responses: DeliveryResponse[] = new Array(repeat);
+  const responses: DeliveryResponse[] = new Array(total);
   let next = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {
-    while (failure === undefined && next < repeat) {
+    while (failure === undefined && next < total) {
       const index = next++;
       try {
-        const response = await postDelivery(options.url, delivery, postOptions);
+        const response = await postDelivery(options.url, deliveries[Math.floor(index / repeat)]!, postOptions);
         responses[index] = response;
         options.onResponse?.(response, index);
       } catch (error) {
@@ -345,7 +354,42 @@ export async function sendDelivery(options: SendOptions): Promise<SendReport> {
     if (options.agent === undefined) agent.destroy();
   }
   if (failure !== undefined) throw failure;
-  return { delivery, responses };
+  return { delivery: deliveries[0]!, deliveries, responses };
+}
+
+/**
+ * One delivery, or `count` distinct ones: the sample's ids numbered per delivery, and timestamps a
+ * millisecond apart, so that no two have the same bytes even when the sample has no id.
+ */
+function buildDeliveries(options: SendOptions): Delivery[] {
+  const count = options.count ?? 1;
+  if (count === 1) return [buildDelivery(options)];
+  if (options.data !== undefined || options.timestamp !== undefined) {
+    throw new TypeError(
+      'count sends fresh deliveries, each with its own sample data and timestamp: give no data or timestamp',
+    );
+  }
+  const start = Date.now();
+  return Array.from({ length: count }, (_, index) =>
+    buildDelivery({
+      ...options,
+      data: numbered(sampleOf(options.event), index + 1),
+      timestamp: new Date(start + index),
+    }),
+  );
+}
+
+function sampleOf(event: string): unknown {
+  return isCatalogEventName(event) ? EVENT_CATALOG[event].sample : {};
+}
+
+/** A copy of `value` whose `…Id` strings (and strings in `…Ids` arrays) end in `_<n>`. */
+function numbered(value: unknown, n: number, key = ''): unknown {
+  const isId = /Ids?$/.test(key);
+  if (typeof value === 'string') return isId ? `${value}_${n}` : value;
+  if (Array.isArray(value)) return value.map((item) => numbered(item, n, isId ? key : ''));
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, numbered(item, n, name)]));
 }
 
 // Changes the bytes after signing, as an attacker or a meddling proxy would; the result is still

@@ -54,3 +54,19 @@ export function base64ToBytes(base64: string): Uint8Array {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
+
+/**
+ * The bytes of a body its host hands over base64-encoded (a Lambda event's `isBase64Encoded`), or
+ * undefined when the text is not canonical base64: only the standard alphabet, `=` padding to a
+ * multiple of 4, nothing before or after, no stray bits. `atob` alone would accept whitespace,
+ * missing padding and non-zero trailing bits; only the one encoding of the bytes is taken.
+ */
+export function strictBase64ToBytes(text: string): Uint8Array | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(text);
+  } catch {
+    return undefined;
+  }
+  return bytesToBase64(bytes) === text ? bytes : undefined;
+}

@@ -12,6 +12,7 @@
 export const ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Armalo webhooks are delivered with POST', headers: { allow: 'POST' } },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The body must be uncompressed application/json' },
+  INVALID_BODY_ENCODING: { status: 400, message: 'The body is marked base64-encoded but is not valid base64' },
   // Answers sent before the whole body was read close the connection: the unread rest must not be
   // taken for the next request on a keep-alive connection.
   PAYLOAD_TOO_LARGE: {

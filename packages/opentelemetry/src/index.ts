@@ -1,2 +1,2 @@
-export { type InstrumentOptions, instrument } from './instrument.js';
+export { type InstrumentOptions, instrument, UNKNOWN_EVENT } from './instrument.js';
 export { ATTRIBUTES, METRICS, PROCESS_SPAN, RECEIVE_SPAN } from './names.js';

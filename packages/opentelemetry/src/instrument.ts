@@ -35,6 +35,16 @@ export interface InstrumentOptions {
 }
 
 /**
+ * The `armalo.webhook.event` of a metric for an event name neither the catalog nor the receiver's
+ * `schemas` knows (core tells: `unknownEvent` on every observation). Anyone holding the secret can
+ * sign made-up names; counted by name, each would be a new series. Spans keep the name as sent.
+ */
+export const UNKNOWN_EVENT = 'unknown';
+
+/** Most attribute sets one counter keeps; more are counted under `otel.metric.overflow`, as the SDK does. */
+const MAX_SERIES = 1_000;
+
+/**
  * Traces and measures every exchange of a receiver, whatever adapter mounts it: one span per
  * delivery (a child of the host's HTTP server span when HTTP instrumentation made one), with the
  * event, the code, duplicate, queued and the matched secret index as attributes, error status on a
@@ -71,6 +81,8 @@ export function instrument(
     unit: 's',
   });
   const stopGauges = options.inbox ? inboxGauges(meter, options.inbox) : () => {};
+  const eventLabel = (seen: { event: string; unknownEvent: boolean }): string =>
+    seen.unknownEvent ? UNKNOWN_EVENT : seen.event;
 
   const stopObserving = observe(receiver, {
     // Runs in the host's async context, so an active HTTP server span becomes the parent.
@@ -85,9 +97,11 @@ export function instrument(
       // One count carries code, event and secret index; the histogram has no attributes, since the
       // SDK hashes an attribute set on every record.
       const code = answer.code ?? 'OK';
-      deliveries.add(`${code}|${answer.event}|${answer.secretIndex}`, () => {
+      const event =
+        answer.event === undefined ? undefined : eventLabel({ event: answer.event, unknownEvent: answer.unknownEvent });
+      deliveries.add(`${code}|${event}|${answer.secretIndex}`, () => {
         const labels: Attributes = { [ATTRIBUTES.code]: code };
-        if (answer.event !== undefined) labels[ATTRIBUTES.event] = answer.event;
+        if (event !== undefined) labels[ATTRIBUTES.event] = event;
         if (answer.secretIndex !== undefined) labels[ATTRIBUTES.secretIndex] = answer.secretIndex;
         return labels;
       });
@@ -126,9 +140,10 @@ export function instrument(
         (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
       }
       (span as Span).end();
-      attempts.add(`${result.outcome}|${result.event}`, () => ({
+      const event = eventLabel(result);
+      attempts.add(`${result.outcome}|${event}`, () => ({
         [ATTRIBUTES.outcome]: result.outcome,
-        [ATTRIBUTES.event]: result.event,
+        [ATTRIBUTES.event]: event,
       }));
       processDuration.record(result.durationMs / 1000, { [ATTRIBUTES.outcome]: result.outcome });
     },
@@ -142,7 +157,8 @@ export function instrument(
 
 /**
  * A monotonic count per attribute set, kept in a map under a cheap string key and reported to the
- * SDK as an observable counter (cumulative sums, the same data points an SDK counter exports).
+ * SDK as an observable counter (cumulative sums, the same data points an SDK counter exports). At
+ * most MAX_SERIES sets; later ones add to one overflow set, so memory stays bounded.
  */
 function createCount(meter: ReturnType<MeterProvider['getMeter']>, name: string, description: string) {
   const counts = new Map<string, { attributes: Attributes; value: number }>();
@@ -151,15 +167,22 @@ function createCount(meter: ReturnType<MeterProvider['getMeter']>, name: string,
     for (const { value, attributes } of counts.values()) result.observe(value, attributes);
   };
   counter.addCallback(callback);
+  const overflow = () => {
+    const entry = counts.get(OVERFLOW) ?? { attributes: { 'otel.metric.overflow': true }, value: 0 };
+    return counts.set(OVERFLOW, entry) && entry;
+  };
   return {
     add(key: string, attributes: () => Attributes): void {
-      const entry = counts.get(key);
+      const entry = counts.get(key) ?? (counts.size < MAX_SERIES ? undefined : overflow());
       if (entry === undefined) counts.set(key, { attributes: attributes(), value: 1 });
       else entry.value++;
     },
     stop: () => counter.removeCallback(callback),
   };
 }
+
+// No key `add` is given is empty.
+const OVERFLOW = '';
 
 /** Backlog and dead-letter gauges, read from the inbox at each collection. */
 function inboxGauges(meter: ReturnType<MeterProvider['getMeter']>, inbox: Pick<Inbox, 'stats'>): () => void {

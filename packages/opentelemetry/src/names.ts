@@ -46,8 +46,9 @@ export const ATTRIBUTES = {
  */
 export const METRICS = {
   /**
-   * Counter: every answered exchange, by `armalo.webhook.code` (`OK` for a 200), event and
-   * `armalo.webhook.secret_index` (which secret verified it: rotation progress).
+   * Counter: every answered exchange, by `armalo.webhook.code` (`OK` for a 200), event (`unknown`
+   * for a name neither the catalog nor the receiver's `schemas` knows) and `armalo.webhook.secret_index`
+   * (which secret verified it: rotation progress).
    */
   deliveries: 'armalo.webhook.deliveries',
   /** Counter: 4xx answers by code (a spike of INVALID_SIGNATURE after a rotation is an incident). */

@@ -2,15 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInboxWorker, createWebhookReceiver, type Inbox } from '@armalo-webhooks/core';
 import { createNodeHandler } from '@armalo-webhooks/core/node';
+import { INSPECTOR_URL_ENV, isLoopback } from '@armalo-webhooks/inspect';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { integerOption } from '../input.js';
-import { INSPECTOR_URL_ENV } from '../inspect.js';
-import { isLoopback } from '../inspector/access.js';
 import { type Inspector, startInspector } from '../inspector/server.js';
 import type { CommandContext } from '../io.js';
 import { resolveSecrets, type SecretSource } from '../secrets.js';
-import { type InboxTarget, namesInbox, openInbox } from './inbox-connect.js';
+import { addInboxOptions, type InboxTarget, openInbox, wantsInbox } from './inbox-connect.js';
 import { addSecretOption } from './shared.js';
 
 interface DevOptions extends InboxTarget {
@@ -38,16 +37,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     .option('--path <path>', "standalone mode: the receiver's path", '/webhooks/armalo')
     .option('--ui-port <n>', "the inspector page's port (0: any free one)", integerOption('--ui-port', 0, 65_535), 4400)
     .option('--host <address>', 'the address to bind; anything but loopback exposes payloads', '127.0.0.1')
-    .option('--max <n>', 'most deliveries kept in memory', integerOption('--max', 1, 100_000), 200)
-    .option('--postgres <url>', 'a pg-boss inbox to replay into and redrive')
-    .option('--redis <url>', 'a BullMQ inbox to replay into and redrive')
-    .option(
-      '--pglite <dir>',
-      'standalone mode: the receiver stores deliveries durably in an embedded pg-boss inbox in this directory',
-    )
-    .option('--queue <name>', "the inbox's queue name", 'armalo-webhooks')
-    .option('--schema <name>', "pg-boss's schema (default pgboss)")
-    .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)");
+    .option('--max <n>', 'most deliveries kept in memory', integerOption('--max', 1, 100_000), 200);
+  addInboxOptions(command, 'dev');
   addSecretOption(command, 'the webhook secret: verifies (standalone), diagnoses and signs samples');
   command
     .addHelpText(
@@ -56,7 +47,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
 Standalone: a receiver on --port verifies with the secret and answers as a correctly configured app
 would; point senders (armalo-webhooks send, a tunnel) at it. Attached: with --forward-to, your app
 reports its own deliveries, so the page shows your handlers' real outcomes. In the app:
-  observers: [inspect()]   // import { inspect } from 'armalo-webhooks/inspect'
+  observers: [inspect()]   // import { inspect } from '@armalo-webhooks/inspect'
 and start it with ${INSPECTOR_URL_ENV} set to the inspector URL printed here.
 
 The page's URL carries a random token; every request without it is refused. The secret never
@@ -88,7 +79,7 @@ Examples:
       const stop = stopSignal();
       const closers: (() => Promise<unknown>)[] = [async () => stop.dispose()];
       try {
-        const inbox = namesInbox(options) ? await openInbox(options) : undefined;
+        const inbox = wantsInbox(options) ? await openInbox(options) : undefined;
         if (inbox !== undefined) closers.unshift(() => inbox.close());
         // With --pglite the standalone receiver's own deliveries go through the inbox.
         const own = options.pglite === undefined ? undefined : inbox;

@@ -2,7 +2,8 @@ import type { Inbox, InboxEntry, InboxFilter, InboxState } from '@armalo-webhook
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { CommandContext } from '../io.js';
-import { type InboxTarget, openInbox, redact } from './inbox-connect.js';
+import { printable, printableJson } from '../printable.js';
+import { addInboxOptions, type InboxTarget, openInbox, redact } from './inbox-connect.js';
 
 const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'dead'];
 
@@ -17,18 +18,12 @@ interface ListOptions {
 
 /** `armalo-webhooks inbox stats | list | show | replay | redrive`. */
 export function registerInboxCommand(program: Command, ctx: CommandContext): void {
-  const inbox = program
-    .command('inbox')
-    .description('inspect and operate a durable inbox (pg-boss on PostgreSQL or PGlite, or BullMQ on Redis)')
-    .option('--postgres <url>', 'the PostgreSQL database of a pg-boss inbox')
-    .option(
-      '--pglite <dir>',
-      'the directory of an embedded pg-boss inbox (while its app is stopped: one process at a time)',
-    )
-    .option('--redis <url>', 'the Redis server of a BullMQ inbox')
-    .option('--queue <name>', 'the queue name', 'armalo-webhooks')
-    .option('--schema <name>', "pg-boss's schema (default pgboss)")
-    .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)");
+  const inbox = addInboxOptions(
+    program
+      .command('inbox')
+      .description('inspect and operate a durable inbox (pg-boss on PostgreSQL or PGlite, or BullMQ on Redis)'),
+    'inbox',
+  );
 
   const run = (work: (engine: Inbox) => Promise<void>) => async () => {
     const engine = await openInbox(inbox.opts<InboxTarget>());
@@ -72,14 +67,14 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
       run(async (engine) => {
         const entries = await engine.list(listFilter(options));
         if (options.json) {
-          ctx.stdout(`${JSON.stringify(entries.map(summary))}\n`);
+          ctx.stdout(`${printableJson(entries.map(summary))}\n`);
           return;
         }
+        // Event names come from deliveries and error messages from handlers: printed escaped.
         for (const entry of entries) {
           const error = entry.lastError ? `  ${entry.lastError.code}: ${entry.lastError.message}` : '';
-          ctx.stdout(
-            `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}\n`,
-          );
+          const line = `${entry.id}  ${entry.state.padEnd(9)} ${entry.event.padEnd(24)} attempts=${entry.attempts}  ${entry.enqueuedAt.toISOString()}${error}`;
+          ctx.stdout(`${printable(line)}\n`);
         }
         if (entries.length === 0) ctx.stdout('no deliveries match\n');
       })(),
@@ -92,7 +87,7 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
       run(async (engine) => {
         const entry = await engine.get(id);
         if (entry === undefined) throw new CliError(`no delivery with id ${id} in this inbox`);
-        ctx.stdout(`${JSON.stringify({ ...summary(entry), payload: payload(entry) }, null, 2)}\n`);
+        ctx.stdout(`${printableJson({ ...summary(entry), payload: payload(entry) }, 2)}\n`);
       })(),
     );
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { EXIT } from '../errors.js';
 import { resolveEventName } from '../event-names.js';
 import { integerOption, parseDataOption, parseTimestampOption } from '../input.js';
@@ -10,6 +10,7 @@ interface SendCommandOptions {
   url: string;
   data?: string;
   timestamp?: string;
+  count: number;
   repeat: number;
   concurrency: number;
   tamper?: boolean;
@@ -45,12 +46,30 @@ export function formatResponse(response: DeliveryResponse, prefix = ''): string 
 
 /** Counts and latencies over several answers. */
 export function formatSummary(responses: readonly DeliveryResponse[]): string {
-  const counts = { handled: 0, duplicate: 0, 'in-progress': 0, rejected: 0 };
+  const counts = { handled: 0, queued: 0, duplicate: 0, 'in-progress': 0, rejected: 0 };
   for (const response of responses) counts[response.outcome]++;
   const latencies = responses.map((response) => response.latencyMs).sort((a, b) => a - b);
   const at = (q: number): string =>
     (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
-  return `${responses.length} sent: ${counts.handled} handled, ${counts.duplicate} duplicate, ${counts['in-progress']} in-progress, ${counts.rejected} rejected · latency min ${at(0)} / median ${at(0.5)} / max ${at(1)} ms\n`;
+  const queued = counts.queued === 0 ? '' : `${counts.queued} queued, `;
+  return `${responses.length} sent: ${counts.handled} handled, ${queued}${counts.duplicate} duplicate, ${counts['in-progress']} in-progress, ${counts.rejected} rejected · latency min ${at(0)} / median ${at(0.5)} / max ${at(1)} ms\n`;
+}
+
+/** `· 10 deliveries × 3 copies, 5 at a time`, or nothing for a single request. */
+function describeLoad(count: number, repeat: number, concurrency: number): string {
+  const total = count * repeat;
+  if (total === 1) return '';
+  const what =
+    count === 1 ? `${repeat} copies` : repeat === 1 ? `${count} deliveries` : `${count} deliveries × ${repeat} copies`;
+  return ` · ${what}, ${Math.min(concurrency, total)} at a time`;
+}
+
+/** `#  7 ` for the 7th request, `# 3.2 ` for the second copy of the third delivery. */
+function requestLabel(index: number, count: number, repeat: number): string {
+  if (count * repeat === 1) return '';
+  if (count === 1 || repeat === 1) return `#${String(index + 1).padStart(String(count * repeat).length)} `;
+  const delivery = String(Math.floor(index / repeat) + 1).padStart(String(count).length);
+  return `#${delivery}.${(index % repeat) + 1} `;
 }
 
 /** `armalo-webhooks send <event>`. */
@@ -64,13 +83,27 @@ export function registerSendCommand(program: Command, ctx: CommandContext): void
     .requiredOption('-u, --url <url>', 'the webhook endpoint, e.g. http://127.0.0.1:3000/webhooks/armalo')
     .option('-d, --data <json|@file>', "the envelope's data as JSON, or @path to a JSON file (default: a sample)")
     .option('-t, --timestamp <iso>', 'the envelope timestamp (default: now); reuse one to resend the same bytes')
+    .addOption(
+      new Option(
+        '-n, --count <n>',
+        'send n distinct deliveries of the event, each with its own sample data and timestamp',
+      )
+        .argParser(integerOption('--count', 1, 10_000))
+        .default(1)
+        .conflicts(['data', 'timestamp']),
+    )
     .option(
       '-r, --repeat <n>',
-      'send the same bytes n times, to watch deduplication',
+      'send the same bytes n times, to watch deduplication (with --count: each delivery)',
       integerOption('--repeat', 1, 10_000),
       1,
     )
-    .option('-c, --concurrency <n>', 'how many copies are in flight at once', integerOption('--concurrency', 1, 256), 1)
+    .option(
+      '-c, --concurrency <n>',
+      'how many requests are in flight at once',
+      integerOption('--concurrency', 1, 256),
+      1,
+    )
     .option('--tamper', 'change the body after signing it; a correct receiver answers 401')
     .option('--timeout <ms>', 'give up on an answer after this long', integerOption('--timeout', 1, 600_000), 10_000)
     .option('--allow-unknown-event', 'send an event name the catalog does not know');
@@ -86,6 +119,7 @@ Examples:
   armalo-webhooks send score.changed --url http://127.0.0.1:3000/webhooks/armalo
   armalo-webhooks send eval.failed --url http://127.0.0.1:3000/webhooks/armalo --data @data.json
   armalo-webhooks send escrow.released --url http://127.0.0.1:3000/webhooks/armalo --repeat 20 --concurrency 5
+  armalo-webhooks send eval.completed --url http://127.0.0.1:3000/webhooks/armalo --count 100 --concurrency 10
   armalo-webhooks send pact.violated --url http://127.0.0.1:3000/webhooks/armalo --tamper`,
     )
     .action(async (event: string, options: SendCommandOptions) => {
@@ -94,26 +128,26 @@ Examples:
       const secret = signingSecret(options.secret, ctx);
       const data = options.data === undefined ? undefined : await parseDataOption(options.data);
       const timestamp = options.timestamp === undefined ? undefined : parseTimestampOption(options.timestamp);
-      const repeated = options.repeat > 1;
+      const { count, repeat } = options;
+      const repeated = repeat > 1;
       const tamper = options.tamper === true;
       ctx.stdout(
-        `POST ${url} · ${name}${tamper ? ' · tampered after signing' : ''}${repeated ? ` · ${options.repeat} copies, ${Math.min(options.concurrency, options.repeat)} at a time` : ''}\n`,
+        `POST ${url} · ${name}${tamper ? ' · tampered after signing' : ''}${describeLoad(count, repeat, options.concurrency)}\n`,
       );
-      const width = String(options.repeat).length;
       const { responses } = await sendDelivery({
         url,
         event: name,
         secret: secret.value,
         tamper,
-        repeat: options.repeat,
+        count,
+        repeat,
         concurrency: options.concurrency,
         timeoutMs: options.timeout,
         ...(data === undefined ? {} : { data }),
         ...(timestamp === undefined ? {} : { timestamp }),
-        onResponse: (response, index) =>
-          ctx.stdout(formatResponse(response, repeated ? `#${String(index + 1).padStart(width)} ` : '')),
+        onResponse: (response, index) => ctx.stdout(formatResponse(response, requestLabel(index, count, repeat))),
       });
-      if (repeated) ctx.stdout(formatSummary(responses));
+      if (responses.length > 1) ctx.stdout(formatSummary(responses));
       const unexpected = responses.filter((response) =>
         tamper
           ? response.status !== 401

@@ -1,8 +1,8 @@
 import { type Inbox, isCatalogEventName } from '@armalo-webhooks/core';
+import type { ObservedExchange } from '@armalo-webhooks/inspect';
 import type { SecretSource } from '../secrets.js';
 import { buildDelivery, type DeliveryResponse, postDelivery } from '../send.js';
 import { type LoggedDelivery, ORIGIN_HEADER } from './delivery-log.js';
-import type { ObservedExchange } from './observed.js';
 
 /** What the buttons act on: where deliveries go, the secret to sign samples with, the inbox. */
 export interface ActionTarget {
@@ -42,12 +42,12 @@ export async function replay(target: ActionTarget, entry: LoggedDelivery): Promi
     if (replayed === undefined) throw new ActionError('the inbox no longer holds this delivery', 404);
     return { kind: 'inbox-replay', jobId: replayed };
   }
-  if (exchange.body === undefined) throw new ActionError('nothing to replay: the body never arrived in full', 409);
+  const { body: base64 } = resendable(entry);
   const url = requireUrl(target);
   const headers: Record<string, string> = { [ORIGIN_HEADER]: `replay ${entry.id}` };
   const contentType = exchange.headers['content-type'];
   if (contentType !== undefined) headers['content-type'] = contentType;
-  const body = Buffer.from(exchange.body, 'base64');
+  const body = Buffer.from(base64, 'base64');
   const response = await postDelivery(
     url,
     { body, signature: exchange.headers['x-armalo-signature'] ?? '' },
@@ -78,7 +78,15 @@ export async function redrive(target: ActionTarget): Promise<{ moved: number }> 
   return { moved: await target.inbox.redrive() };
 }
 
-function requireUrl(target: ActionTarget): string {
+/** The exchange of a delivery that can be sent again: one whose body arrived in full. */
+export function resendable(entry: LoggedDelivery): ObservedExchange & { body: string } {
+  const { exchange } = entry;
+  if (exchange.body === undefined) throw new ActionError('nothing to send again: the body never arrived in full', 409);
+  return exchange as ObservedExchange & { body: string };
+}
+
+/** Where Replay, Send sample and Copy as curl send to. */
+export function requireUrl(target: ActionTarget): string {
   if (target.url === undefined) {
     throw new ActionError('no receiver to send to: start `armalo-webhooks dev` with --forward-to <url>', 409);
   }

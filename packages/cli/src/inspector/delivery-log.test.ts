@@ -1,6 +1,6 @@
+import type { ObservedAttempt, ObservedExchange } from '@armalo-webhooks/inspect';
 import { describe, expect, it } from 'vitest';
 import { createDeliveryLog } from './delivery-log.js';
-import type { ObservedAttempt, ObservedExchange } from './observed.js';
 
 function exchange(overrides: Partial<ObservedExchange> = {}): ObservedExchange {
   return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Observed, ObservedAttempt, ObservedExchange } from './observed.js';
+import type { Observed, ObservedAttempt, ObservedExchange } from '@armalo-webhooks/inspect';
 
 /**
  * How a delivery reached the receiver: from outside, or sent by the inspector's buttons. The

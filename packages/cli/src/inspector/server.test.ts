@@ -26,7 +26,7 @@ async function inspector(options: Parameters<typeof startInspector>[0] = {}): Pr
 /** A raw request, so the Host header can be anything. */
 function call(
   url: string,
-  options: { method?: string; host?: string; body?: unknown; type?: string; peek?: boolean } = {},
+  options: { method?: string; host?: string; body?: unknown; type?: string; peek?: boolean; path?: string } = {},
 ): Promise<{ status: number; text: string; json: () => unknown }> {
   const target = new URL(url);
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -34,6 +34,8 @@ function call(
     const req = request(
       target,
       {
+        // A path given apart is sent as written; a URL would normalize it.
+        ...(options.path === undefined ? {} : { path: options.path }),
         method: options.method ?? (body === undefined ? 'GET' : 'POST'),
         headers: {
           ...(options.host === undefined ? {} : { host: options.host }),
@@ -77,19 +79,48 @@ async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean)
 }
 
 describe('the inspector over HTTP', () => {
-  it('refuses every route without the token (401) or with a wrong one (403)', async () => {
+  const GETS = ['', 'app.js', 'style.css', 'events', 'api/config', 'api/deliveries', 'api/inbox', 'api/deliveries/abc'];
+  const POSTS = ['ingest', 'api/send', 'api/redrive', 'api/deliveries/abc/replay'];
+
+  it('refuses every route without the token (401) or with a wrong one (403): 108 requests', async () => {
     const { url } = await inspector();
     const origin = new URL(url).origin;
-    const wrong = `${origin}/${'0'.repeat(32)}/`;
+    const token = new URL(url).pathname.slice(1, -1);
+    const flipped = `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`;
+    // Near misses of the token, and other places a client might put it.
+    const prefixes = [
+      `/${'0'.repeat(32)}/`,
+      `/${token.slice(0, -1)}/`,
+      `/${token}0/`,
+      `/${token.toUpperCase()}/`,
+      `/${flipped}/`,
+      `/%${token.charCodeAt(0).toString(16)}${token.slice(1)}/`,
+      `/x/../${token}/`,
+      `/?token=${token}&/`,
+      '/',
+    ];
+    const requests = prefixes.flatMap((prefix) => [
+      ...GETS.map((route) => ({ path: `${prefix}${route}`, method: 'GET' })),
+      ...POSTS.map((route) => ({ path: `${prefix}${route}`, method: 'POST' })),
+    ]);
+    expect(requests).toHaveLength(108);
+    for (const { path, method } of requests) {
+      const answer = await call(url, { path, ...(method === 'POST' ? { body: {} } : { peek: true }) });
+      // No token at all (the path is `/`) is 401; anything in its place is a wrong token.
+      const expected = path.split('?')[0] === '/' ? 401 : 403;
+      expect([method, path, answer.status]).toEqual([method, path, expected]);
+    }
+    for (const route of GETS) expect((await call(`${url}${route}`, { peek: true })).status).not.toBe(403);
     expect((await call(`${origin}/`)).status).toBe(401);
-    expect((await call(`${origin}/api/config`)).status).toBe(403);
-    for (const path of ['', 'app.js', 'events', 'api/config', 'api/inbox', 'api/deliveries/abc']) {
-      expect((await call(`${wrong}${path}`, { peek: true })).status).toBe(403);
-      expect((await call(`${url}${path}`, { peek: true })).status).not.toBe(403);
+  });
+
+  it('answers a malformed URL with 400 before the token check, and keeps serving', async () => {
+    const { url } = await inspector();
+    const token = new URL(url).pathname.slice(1, -1);
+    for (const path of ['//', '/%/', '/%E0%A4%A/', `/${token}%ZZ/api/config`, `/${token}/api/%zz`, '//x/']) {
+      expect([path, (await call(url, { path })).status]).toEqual([path, 400]);
     }
-    for (const path of ['ingest', 'api/send', 'api/redrive', 'api/deliveries/abc/replay']) {
-      expect((await call(`${wrong}${path}`, { body: {} })).status).toBe(403);
-    }
+    expect((await call(`${url}api/config`)).status).toBe(200);
   });
 
   it('answers only to its own host names, which stops DNS rebinding', async () => {
@@ -115,7 +146,11 @@ describe('the inspector over HTTP', () => {
 
   it('takes POSTs only as JSON, so a cross-site form cannot drive the buttons', async () => {
     const { url } = await inspector({ target: 'http://127.0.0.1:1/' });
-    expect((await call(`${url}api/send`, { body: {}, type: 'text/plain' })).status).toBe(415);
+    // The content types a cross-site page can post without a preflight.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      for (const route of POSTS)
+        expect([route, (await call(`${url}${route}`, { body: {}, type })).status]).toEqual([route, 415]);
+    }
   });
 
   it('serves a page that can run no inline or foreign script', async () => {
@@ -173,7 +208,9 @@ describe('the inspector over HTTP', () => {
     expect(Object.fromEntries(detail.headers)['x-armalo-signature']).toBe(`${signature.slice(0, 6)}… (64 characters)`);
     expect(response.text).not.toContain(SECRET);
     expect(response.text).not.toContain(signature);
-    expect((await call(`${target.url}api/config`)).text).not.toContain(SECRET);
+    for (const route of ['', 'app.js', 'style.css', 'api/config', 'api/deliveries', 'api/inbox']) {
+      expect((await call(`${target.url}${route}`)).text).not.toContain(SECRET);
+    }
   });
 
   it('keeps only the newest deliveries, up to max', async () => {

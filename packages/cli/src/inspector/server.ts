@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EVENT_CATALOG, type Inbox, type WebhookObserver } from '@armalo-webhooks/core';
+import { type Observed, observeInto } from '@armalo-webhooks/inspect';
 import type { SecretSource } from '../secrets.js';
-import { allowedHostNames, createToken, hostNameOf, tokenMatches } from './access.js';
-import { ActionError, type ActionTarget, redrive, replay, sendSample } from './actions.js';
+import { admit, allowedHostNames, createToken } from './access.js';
+import { ActionError, type ActionTarget, redrive, replay, requireUrl, resendable, sendSample } from './actions.js';
+import { curlCommand } from './curl.js';
 import { createDeliveryLog, type DeliveryLog } from './delivery-log.js';
-import { type Observed, observeInto } from './observed.js';
 import { detail, summarize } from './view.js';
 
 /**
@@ -124,14 +125,17 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
       return json(res, 200, await sendSample(target, body?.event, body?.data));
     }
     if (route === 'POST api/redrive') return json(res, 200, await redrive(target));
-    const match = /^api\/deliveries\/([0-9a-f]+)(\/replay)?$/.exec(path);
+    const match = /^api\/deliveries\/([0-9a-f]+)(\/replay|\/curl)?$/.exec(path);
     const entry = match === null ? undefined : log.get(match[1] ?? '');
     if (match !== null && entry === undefined)
       return json(res, 404, { error: 'no such delivery (the oldest are dropped)' });
     if (entry !== undefined && req.method === 'GET' && match?.[2] === undefined) {
       return json(res, 200, detail(entry, secrets));
     }
-    if (entry !== undefined && req.method === 'POST' && match?.[2] !== undefined) {
+    if (entry !== undefined && req.method === 'GET' && match?.[2] === '/curl') {
+      return json(res, 200, { command: curlCommand(requireUrl(target), resendable(entry)) });
+    }
+    if (entry !== undefined && req.method === 'POST' && match?.[2] === '/replay') {
       return json(res, 200, await replay(target, entry));
     }
     return json(res, 404, { error: 'not found' });
@@ -139,30 +143,21 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
 
   const server: Server = createServer((req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    const hostName = hostNameOf(req.headers.host);
-    if (hostName === undefined || !allowedHosts.has(hostName)) {
-      return void json(res, 403, { error: 'this Host is not allowed (the inspector answers to its own address only)' });
-    }
-    const path = new URL(req.url ?? '/', 'http://inspector').pathname;
-    const [, given = '', ...rest] = path.split('/');
-    if (given === '')
-      return void json(res, 401, { error: 'the inspector URL carries a token: use the URL it printed' });
-    if (!tokenMatches(decodeURIComponent(given), token)) return void json(res, 403, { error: 'wrong token' });
-    if (rest.length === 0) {
-      // `/<token>` without the slash: relative links on the page need it.
-      res.writeHead(308, { location: `/${given}/` }).end();
-      return;
-    }
-    // Requiring JSON on every POST makes a cross-site form post impossible and a cross-site fetch
-    // need a preflight, on top of the token.
-    if (req.method === 'POST' && !(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      return void json(res, 415, { error: 'POST application/json' });
-    }
-    routes(req, res, rest.join('/')).catch((error: unknown) => {
+    const failed = (error: unknown) => {
       if (res.headersSent) return void res.destroy();
       const status = error instanceof ActionError ? error.status : 502;
       json(res, status, { error: error instanceof Error ? error.message : String(error) });
-    });
+    };
+    // Nothing a client sends may end the process (with it, a standalone receiver): every throw is
+    // an answer.
+    try {
+      const admitted = admit(req, token, allowedHosts);
+      if ('route' in admitted) return void routes(req, res, admitted.route).catch(failed);
+      if (admitted.status === 308) return void res.writeHead(308, { location: admitted.location }).end();
+      json(res, admitted.status, { error: admitted.error });
+    } catch (error) {
+      failed(error);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -245,6 +240,7 @@ function isObserved(value: unknown): value is Observed {
     typeof item.latencyMs === 'number' &&
     typeof item.receivedAt === 'string' &&
     (item.body === undefined || typeof item.body === 'string') &&
+    (item.details === undefined || (typeof item.details === 'object' && item.details !== null)) &&
     typeof headers === 'object' &&
     headers !== null &&
     Object.values(headers).every((header) => typeof header === 'string')

@@ -1,8 +1,8 @@
 import type { WebhookOutcome } from '@armalo-webhooks/core';
+import type { ObservedAttempt, ObservedExchange } from '@armalo-webhooks/inspect';
 import { diagnoseSignature, type Finding } from '../diagnose.js';
 import type { SecretSource } from '../secrets.js';
 import type { LoggedDelivery } from './delivery-log.js';
-import type { ObservedAttempt, ObservedExchange } from './observed.js';
 
 /**
  * The verdict on one exchange, in the words the page shows: core's outcome, with a refusal because
@@ -34,6 +34,8 @@ export interface DeliverySummary {
   replayOf: string | null;
   /** The latest inbox attempt's outcome, for a queued delivery. */
   attempt: ObservedAttempt['outcome'] | null;
+  /** Where the delivery is now, for the badge: the latest attempt's outcome once a worker has one, else the verdict. */
+  state: Verdict | ObservedAttempt['outcome'];
 }
 
 /** Everything the page shows about one delivery. Never a secret; the signature is masked. */
@@ -42,7 +44,11 @@ export interface DeliveryDetail extends DeliverySummary {
   headers: [string, string][];
   /** The body as UTF-8 text (the page pretty-prints JSON), or null when it never arrived. */
   payload: string | null;
+  /** The exact bytes, base64, for the raw view: what the signature covers. */
+  body: string | null;
   bytes: number | null;
+  /** What the answer listed as failing validation (`details.issues` of a 422 or a 400 INVALID_ENVELOPE). */
+  issues: { path: string; message: string }[] | null;
   secretIndex: number | null;
   deliveryId: string | null;
   error: string | null;
@@ -69,6 +75,7 @@ export function summarize(entry: LoggedDelivery): DeliverySummary {
     origin: entry.origin,
     replayOf: entry.replayOf ?? null,
     attempt: entry.attempts.at(-1)?.outcome ?? null,
+    state: entry.attempts.at(-1)?.outcome ?? verdictOf(exchange),
   };
 }
 
@@ -81,7 +88,9 @@ export function detail(entry: LoggedDelivery, secrets: readonly SecretSource[]):
     method: exchange.method ?? null,
     headers: Object.entries(exchange.headers).map(([name, value]) => [name, maskHeader(name, value)]),
     payload: bytes === undefined ? null : bytes.toString('utf8'),
+    body: exchange.body ?? null,
     bytes: bytes === undefined ? null : bytes.length,
+    issues: issuesOf(exchange),
     secretIndex: exchange.secretIndex ?? null,
     deliveryId: exchange.deliveryId ?? null,
     error: exchange.error ?? null,
@@ -106,6 +115,16 @@ function diagnosisOf(
   if (bytes === undefined || secrets.length === 0) return null;
   const diagnosis = diagnoseSignature(bytes, exchange.headers['x-armalo-signature'] ?? '', secrets);
   return { findings: diagnosis.findings, fixedBy: diagnosis.matched?.label ?? null };
+}
+
+// Reports can come from another process (ingest): only well-formed issues are shown.
+function issuesOf(exchange: ObservedExchange): DeliveryDetail['issues'] {
+  const issues = exchange.details?.issues;
+  if (!Array.isArray(issues)) return null;
+  return issues.filter(
+    (issue): issue is { path: string; message: string } =>
+      typeof issue?.path === 'string' && typeof issue?.message === 'string',
+  );
 }
 
 // A refused delivery has no verified event name; the envelope still says what it claims to be.

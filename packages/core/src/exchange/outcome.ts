@@ -2,9 +2,10 @@ import type { SuccessBody } from './result.js';
 
 /**
  * What became of a delivery, read from its answer. `handled`: a 2xx, its handlers ran (or there
- * were none); `duplicate`: done before, nothing ran; `queued`: stored in the inbox; `refused`: a
- * 4xx, the delivery was not accepted (its `code` says why); `failed`: a 5xx, the sender retries;
- * `unknown`: any other status, never one of core's own answers.
+ * were none); `unknown`: a 2xx for an event name neither the catalog nor the receiver's `schemas`
+ * knows, so only `onUnknown` handlers ran; `duplicate`: done before, nothing ran; `queued`: stored
+ * in the inbox; `refused`: a 4xx, the delivery was not accepted (its `code` says why); `failed`:
+ * anything else (a 5xx), the sender retries.
  *
  * @example
  * ```ts
@@ -16,6 +17,8 @@ export type WebhookOutcome = 'handled' | 'duplicate' | 'queued' | 'refused' | 'f
 /**
  * The one rule from an answer to its outcome. Core decides every exchange's outcome with it, and an
  * HTTP client of a receiver (the CLI's `send`) reads the status and JSON body it got back with it.
+ * `unknown` needs the receiver's own knowledge (`meta.unknownEvent`), which the wire does not carry:
+ * a client reads an unknown event's answer as `handled`.
  *
  * @example
  * ```ts
@@ -24,7 +27,11 @@ export type WebhookOutcome = 'handled' | 'duplicate' | 'queued' | 'refused' | 'f
  * outcomeOf({ status: 401, body: { error: 'Signature does not match the request body', code: 'INVALID_SIGNATURE' } }); // 'refused'
  * ```
  */
-export function outcomeOf(answer: { status: number; body?: unknown }): WebhookOutcome {
+export function outcomeOf(answer: {
+  status: number;
+  body?: unknown;
+  meta?: { unknownEvent?: boolean | undefined };
+}): WebhookOutcome {
   const { status, body } = answer;
   if (status >= 200 && status < 300) {
     // A success body's flag names its outcome, in this order of precedence. A new outcome
@@ -32,8 +39,7 @@ export function outcomeOf(answer: { status: number; body?: unknown }): WebhookOu
     const flags = typeof body === 'object' && body !== null ? (body as SuccessBody) : undefined;
     if (flags?.duplicate === true) return 'duplicate';
     if (flags?.queued === true) return 'queued';
-    return 'handled';
+    return answer.meta?.unknownEvent === true ? 'unknown' : 'handled';
   }
-  if (status >= 400 && status < 600) return status < 500 ? 'refused' : 'failed';
-  return 'unknown';
+  return status >= 400 && status < 500 ? 'refused' : 'failed';
 }

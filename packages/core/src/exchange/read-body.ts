@@ -1,5 +1,5 @@
 import { readNodeStream } from '#node-body';
-import { toBytes } from '../bytes.js';
+import { strictBase64ToBytes, toBytes } from '../bytes.js';
 import { getSingleHeader, type HeadersInput } from '../headers.js';
 import { tooLarge } from './check-request.js';
 import { readWebStream } from './read-web-stream.js';
@@ -18,9 +18,10 @@ export interface BodyReader {
 
 /**
  * Gets the exact bytes of a request from wherever the host holds them, or the answer to give
- * instead: 413 past the limit, 408 past the read timeout or when the client went away, 503 when
- * `maxConcurrentBodies` bodies are already being read, 500 `RAW_BODY_UNAVAILABLE` (with the host's
- * fix) when the body is gone. The one place every adapter's body is read.
+ * instead: 400 for a base64 body that is not base64, 413 past the limit, 408 past the read timeout
+ * or when the client went away, 503 when `maxConcurrentBodies` bodies are already being read, 500
+ * `RAW_BODY_UNAVAILABLE` (with the host's fix) when the body is gone. The one place every adapter's
+ * body is read.
  */
 export function readExchangeBody(
   body: ExchangeBody,
@@ -31,6 +32,7 @@ export function readExchangeBody(
     const bytes = toBytes(body.bytes);
     return bytes.byteLength > reader.maxBodyBytes ? tooLarge(reader.maxBodyBytes) : bytes;
   }
+  if (body.kind === 'base64') return decodeBase64(body.text, reader);
   if (body.kind === 'consumed') return consumed(body.fix, reader);
   return readStream(body, headers, reader);
 }
@@ -68,6 +70,12 @@ async function readStream(
     case 'consumed':
       return consumed(body.fix, reader);
   }
+}
+
+function decodeBase64(text: string, reader: BodyReader): Uint8Array | WebhookResult {
+  const bytes = strictBase64ToBytes(text);
+  if (bytes === undefined) return refusal('INVALID_BODY_ENCODING');
+  return bytes.byteLength > reader.maxBodyBytes ? tooLarge(reader.maxBodyBytes) : bytes;
 }
 
 function consumed(fix: string, reader: BodyReader): WebhookResult {

@@ -48,7 +48,7 @@ export interface ResultMeta {
   duplicate?: boolean;
   /** True when the delivery was stored in the inbox for a worker. */
   queued?: boolean;
-  /** True when the event name is not in the catalog and was acknowledged without handlers of its own. */
+  /** True when neither the catalog nor the receiver's `schemas` knows the event name (acknowledged or refused). */
   unknownEvent?: boolean;
   /** True when the client went away before its body arrived: nothing ran, and nobody reads the answer. */
   aborted?: boolean;

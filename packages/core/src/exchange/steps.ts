@@ -92,8 +92,8 @@ export function validateEvent(
   const name = envelope.event;
   const userSchema = Object.hasOwn(config.schemas, name) ? config.schemas[name] : undefined;
   if (userSchema === undefined && !isCatalogEventName(name)) {
-    if (config.rejectUnknown) return refusal('UNKNOWN_EVENT', { meta, details: { event: clip(name) } });
     meta.unknownEvent = true;
+    if (config.rejectUnknown) return refusal('UNKNOWN_EVENT', { meta, details: { event: clip(name) } });
     return { known: false, data: envelope.data };
   }
   // zod validates synchronously; a Standard Schema validator may answer with a promise.

@@ -27,14 +27,20 @@ export interface NodeBodyStream {
  * @example
  * ```ts
  * const fromExpressRaw: ExchangeBody = { kind: 'bytes', bytes: req.body };
+ * const fromLambda: ExchangeBody = { kind: 'base64', text: event.body };
  * const unread: ExchangeBody = { kind: 'node', stream: req, fix: 'Mount the route before express.json()' };
  * const fetchHost: ExchangeBody = { kind: 'web', request, fix: 'Do not call request.json() first' };
  * const parsed: ExchangeBody = { kind: 'consumed', fix: 'Add bodyParser: false to the route config' };
  * ```
  */
 export type ExchangeBody =
-  /** The exact bytes, already read (`express.raw()`, a verify stash, a Lambda event). */
+  /** The exact bytes, already read (`express.raw()`, a verify stash, a Lambda event's text body). */
   | { kind: 'bytes'; bytes: RawBody }
+  /**
+   * The bytes as base64 text, as a Lambda event carries a body with `isBase64Encoded`: core decodes
+   * it strictly, and answers 400 `INVALID_BODY_ENCODING` when it is not canonical base64.
+   */
+  | { kind: 'base64'; text: string }
   /** An unread Node stream: core reads it within the size limit, the read timeout and a body slot. */
   | { kind: 'node'; stream: NodeBodyStream; fix: string }
   /** A fetch `Request` whose body is unread: core reads its stream the same way. */

@@ -2,7 +2,7 @@ import { base64ToBytes } from '../bytes.js';
 import { WebhookError } from '../errors.js';
 import type { WebhookEvent } from '../events/event-types.js';
 import { type ErrorBody, isAnswer, type ResultMeta } from '../exchange/result.js';
-import { parseDelivery, validateEvent } from '../exchange/steps.js';
+import { isKnownEvent, parseDelivery, validateEvent } from '../exchange/steps.js';
 import { createContext } from '../handlers/context.js';
 import { runHandlers } from '../handlers/run-handlers.js';
 import type { AttemptObservation, AttemptResultObservation } from '../observe/observer.js';
@@ -26,7 +26,13 @@ export function createJobProcessor(internals: ReceiverInternals, retry: RetryCon
   return async (job) => {
     if (observers.size === 0) return process(job);
     const { delivery, attempt } = job;
-    const facts = { deliveryId: delivery.deliveryId, event: delivery.event, engine, attempt };
+    const facts = {
+      deliveryId: delivery.deliveryId,
+      event: delivery.event,
+      unknownEvent: !isKnownEvent(internals.config.schemas, delivery.event),
+      engine,
+      attempt,
+    };
     const started = performance.now();
     const startObservation: AttemptObservation = { ...facts, enqueuedAt: job.enqueuedAt, trace: delivery.trace };
     if (delivery.replayOf !== undefined) startObservation.replayOf = delivery.replayOf;

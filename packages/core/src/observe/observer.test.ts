@@ -97,6 +97,18 @@ describe('observers', () => {
     }
   });
 
+  it('see the details an answer sends, such as the issues of a 422', async () => {
+    const { seen, observer } = recorder();
+    const receiver = receiverWith({ observers: [observer] });
+    await receiver.receive(delivery('score.changed', { agentId: 7 }));
+    const { answer } = seen[0]!;
+    expect([answer.status, answer.code]).toEqual([422, 'INVALID_EVENT_DATA']);
+    const issues = (answer.details as { issues: { path: string; message: string }[] }).issues;
+    expect(issues.map((issue) => issue.path)).toContain('agentId');
+    await receiver.receive(delivery('score.changed', sampleData('score.changed')));
+    expect(seen[1]?.answer.details).toBeUndefined();
+  });
+
   it('hand the exact bytes received, before verification, to an observer that defines read', async () => {
     const bodies: { text: string; fromReceived: unknown }[] = [];
     const reader: WebhookObserver = {

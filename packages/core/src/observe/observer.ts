@@ -24,8 +24,8 @@ export interface ReceivedObservation {
  *
  * @example
  * ```ts
- * const seen: AnsweredObservation = { status: 401, outcome: 'refused', code: 'INVALID_SIGNATURE', event: undefined, duplicate: false,
- *   queued: false, aborted: false, secretIndex: undefined, error: undefined,
+ * const seen: AnsweredObservation = { status: 401, outcome: 'refused', code: 'INVALID_SIGNATURE', event: undefined,
+ *   unknownEvent: false, duplicate: false, queued: false, aborted: false, secretIndex: undefined, error: undefined, details: undefined,
  *   durations: { readMs: 0.1, verifyMs: 0.02, handlersMs: 0, totalMs: 0.13 } };
  * ```
  */
@@ -37,6 +37,11 @@ export interface AnsweredObservation {
   code: WebhookErrorCode | undefined;
   /** The event name, once the envelope was valid. */
   event: string | undefined;
+  /**
+   * Neither the catalog nor the receiver's `schemas` knows `event`: a name anyone holding the secret
+   * can make up, so metrics should not use it as a label as it is.
+   */
+  unknownEvent: boolean;
   duplicate: boolean;
   /** Stored in an inbox rather than handled inline. */
   queued: boolean;
@@ -46,6 +51,11 @@ export interface AnsweredObservation {
   secretIndex: number | undefined;
   /** The cause of a 5xx, for error reporting. */
   error: unknown;
+  /**
+   * The answer's `details`, as sent to the client, when it has some: for a 422, `issues` (which
+   * fields failed and why: clipped paths and messages, no values); `limit` for a 413.
+   */
+  details: Readonly<Record<string, unknown>> | undefined;
   /**
    * Milliseconds spent reading the body, verifying it (signature, envelope, replay window, event
    * schema), and delivering it (idempotency and handlers, or storing it in an inbox), and in all.
@@ -113,13 +123,15 @@ export interface StoringObservation {
  *
  * @example
  * ```ts
- * const attempt: AttemptObservation = { deliveryId: 'a1b2…:3f9a…', event: 'score.changed', engine: 'bullmq',
- *   attempt: 2, enqueuedAt: new Date(), trace: { traceparent: '00-…-01' } };
+ * const attempt: AttemptObservation = { deliveryId: 'a1b2…:3f9a…', event: 'score.changed', unknownEvent: false,
+ *   engine: 'bullmq', attempt: 2, enqueuedAt: new Date(), trace: { traceparent: '00-…-01' } };
  * ```
  */
 export interface AttemptObservation {
   deliveryId: string;
   event: string;
+  /** Neither the catalog nor the worker's receiver `schemas` knows `event` (see `AnsweredObservation`). */
+  unknownEvent: boolean;
   engine: string;
   /** 1 on the first try. */
   attempt: number;
@@ -135,13 +147,15 @@ export interface AttemptObservation {
  *
  * @example
  * ```ts
- * const ended: AttemptResultObservation = { deliveryId: 'k', event: 'eval.failed', engine: 'memory', attempt: 1,
+ * const ended: AttemptResultObservation = { deliveryId: 'k', event: 'eval.failed', unknownEvent: false, engine: 'memory', attempt: 1,
  *   outcome: 'retrying', retryAt: new Date(Date.now() + 1000), error: { code: 'HANDLER_FAILED', message: 'db down' }, durationMs: 3.2 };
  * ```
  */
 export interface AttemptResultObservation {
   deliveryId: string;
   event: string;
+  /** Neither the catalog nor the worker's receiver `schemas` knows `event`. */
+  unknownEvent: boolean;
   engine: string;
   attempt: number;
   outcome: 'succeeded' | 'retrying' | 'dead-lettered';
@@ -242,11 +256,13 @@ export function observation(
     outcome,
     code: 'code' in body ? body.code : undefined,
     event: meta.event,
+    unknownEvent: meta.unknownEvent === true,
     duplicate: outcome === 'duplicate',
     queued: outcome === 'queued',
     aborted: meta.aborted === true,
     secretIndex: meta.secretIndex,
     error: meta.error,
+    details: 'details' in body ? body.details : undefined,
     durations,
   };
 }

@@ -1,7 +1,7 @@
 // The inspector page. Payloads are attacker-controlled: everything is written with textContent,
 // never as markup. All requests are relative to the page's URL, which carries the token.
 
-const state = { entries: new Map(), selected: null, config: null };
+const state = { entries: new Map(), selected: null, config: null, detail: null, view: 'pretty' };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, options = {}, children = []) {
@@ -25,7 +25,16 @@ async function api(path, body) {
 }
 
 const codeOf = (entry) => entry.code || String(entry.status);
-const time = (iso) => `${new Date(iso).toLocaleTimeString([], { hour12: false })}.${iso.slice(20, 23)}`;
+// One time format on the whole page: local 24-hour time with milliseconds (the full ISO time in the tooltip).
+const pad = (n, width = 2) => String(n).padStart(width, '0');
+function time(iso) {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return String(iso);
+  return `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}.${pad(at.getMilliseconds(), 3)}`;
+}
+// An acknowledged event the catalog does not know: only onUnknown handlers ran.
+const BADGE_TEXT = { unknown: 'unknown event' };
+const badge = (value) => el('span', { text: BADGE_TEXT[value] ?? value, className: `verdict v-${value}` });
 
 function flagsOf(entry) {
   const flags = [];
@@ -34,7 +43,6 @@ function flagsOf(entry) {
     flags.push(of ? `replay of #${of.seq}` : 'replay');
   }
   if (entry.origin === 'sample') flags.push('sample');
-  if (entry.attempt) flags.push(`worker: ${entry.attempt}`);
   return flags.join(' · ');
 }
 
@@ -53,15 +61,16 @@ function render() {
   const rows = shown.map((entry) => {
     const row = el('tr', { className: entry.id === state.selected ? 'selected' : '' }, [
       el('td', { text: entry.seq, className: 'muted num' }),
-      el('td', { text: time(entry.receivedAt), className: 'mono' }),
-      el('td', { text: entry.event || '(unknown)', className: 'mono' }),
+      el('td', { text: time(entry.receivedAt), className: 'mono', title: entry.receivedAt }),
+      el('td', { text: entry.event || '(unknown)', className: 'mono event', title: entry.event || '' }),
       el('td', { text: entry.code ? `${entry.status} ${entry.code}` : String(entry.status), className: 'mono' }),
-      el('td', {}, [el('span', { text: entry.verdict, className: `verdict v-${entry.verdict}` })]),
+      el('td', {}, [badge(entry.state)]),
       el('td', { text: `${entry.latencyMs.toFixed(1)} ms`, className: 'num mono' }),
       el('td', { text: flagsOf(entry), className: 'muted' }),
     ]);
     row.dataset.id = entry.id;
     row.dataset.verdict = entry.verdict;
+    row.dataset.state = entry.state;
     row.tabIndex = 0;
     row.addEventListener('click', () => select(entry.id));
     row.addEventListener('keydown', (e) => {
@@ -82,7 +91,10 @@ function syncOptions(select, values) {
 }
 
 async function select(id) {
-  if (id !== state.selected) $('d-action').hidden = true;
+  if (id !== state.selected) {
+    $('d-action').hidden = true;
+    $('d-curl').hidden = true;
+  }
   state.selected = id;
   render();
   try {
@@ -94,16 +106,18 @@ async function select(id) {
 }
 
 function showDetail(d) {
+  state.detail = d;
   $('detail').hidden = false;
   $('placeholder').hidden = true;
   $('d-title').replaceChildren(
     el('span', { text: `#${d.seq} `, className: 'muted' }),
     el('span', { text: d.event || '(unknown event)', className: 'mono' }),
-    el('span', { text: d.verdict, className: `verdict v-${d.verdict}` }),
+    badge(d.state),
   );
+  const answer = d.code ? `${d.status} ${d.code}` : String(d.status);
   const facts = [
-    ['Received', `${new Date(d.receivedAt).toLocaleString()} · ${d.method || ''}`],
-    ['Answer', d.code ? `${d.status} ${d.code}` : String(d.status)],
+    ['Received', `${time(d.receivedAt)} · ${d.method || ''}`],
+    ['Answer', d.state === d.verdict ? answer : `${answer} · ${d.verdict}`],
     ['Latency', `${d.latencyMs.toFixed(2)} ms`],
   ];
   if (d.secretIndex !== null) facts.push(['Verified with', `secret #${d.secretIndex}`]);
@@ -123,6 +137,15 @@ function showDetail(d) {
       items.push(el('li', { text: `Fixed as described, it verifies with ${d.diagnosis.fixedBy}.` }));
     diagnosis.querySelector('ul').replaceChildren(...items);
   }
+  const issues = $('d-issues');
+  issues.hidden = !d.issues || d.issues.length === 0;
+  issues
+    .querySelector('ul')
+    .replaceChildren(
+      ...(d.issues || []).map((issue) =>
+        el('li', {}, [el('code', { text: issue.path || '(data)' }), ` ${issue.message}`]),
+      ),
+    );
   $('d-error').hidden = d.error === null;
   $('d-error').querySelector('pre').textContent = d.error || '';
   $('d-attempts').hidden = d.attempts.length === 0;
@@ -130,7 +153,7 @@ function showDetail(d) {
     .querySelector('ol')
     .replaceChildren(
       ...d.attempts.map((a) => {
-        const parts = [`attempt ${a.attempt}${a.replayOf ? ' (replay)' : ''}: ${a.outcome}`];
+        const parts = [`${time(a.at)} attempt ${a.attempt}${a.replayOf ? ' (replay)' : ''}: ${a.outcome}`];
         if (a.durationMs !== undefined) parts.push(`${a.durationMs.toFixed(1)} ms`);
         if (a.error) parts.push(`${a.error.code}: ${a.error.message}`);
         return el('li', { text: parts.join(' · '), className: `attempt a-${a.outcome}` });
@@ -141,10 +164,81 @@ function showDetail(d) {
       el('tr', {}, [el('th', { text: name }), el('td', { text: value, className: 'mono' })]),
     ),
   );
-  $('d-bytes').textContent = d.bytes === null ? '' : `${d.bytes} bytes`;
-  $('d-payload').textContent = d.payload === null ? '(the body never arrived in full)' : pretty(d.payload);
+  $('d-bytes').textContent = d.bytes === null ? '' : `${d.bytes.toLocaleString('en')} bytes`;
+  showPayload();
   $('replay').disabled = d.payload === null;
+  $('copy-curl').disabled = d.payload === null || !state.config.target;
   $('replay').textContent = d.deliveryId && state.config.inbox ? 'Replay as new attempt' : 'Replay';
+}
+
+/** The payload in the chosen view: pretty JSON, the exact text with invisible characters shown, or hex. */
+function showPayload() {
+  const d = state.detail;
+  for (const tab of document.querySelectorAll('.tab')) {
+    tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
+  }
+  $('d-legend').hidden = state.view !== 'text';
+  $('d-payload').classList.toggle('hex', state.view === 'hex');
+  if (!d || d.body === null) {
+    $('d-payload').textContent = '(the body never arrived in full)';
+    return;
+  }
+  const bytes = Uint8Array.from(atob(d.body), (char) => char.charCodeAt(0));
+  $('d-payload').textContent =
+    state.view === 'hex' ? hexDump(bytes) : state.view === 'text' ? visibleText(bytes) : pretty(d.payload);
+}
+
+const HEX_LIMIT = 64 * 1024;
+
+/** Offset, 16 bytes in hex, and the same bytes as ASCII (a dot for anything else), as `xxd` prints them. */
+function hexDump(bytes) {
+  const lines = [];
+  const shown = bytes.subarray(0, HEX_LIMIT);
+  for (let offset = 0; offset < shown.length; offset += 16) {
+    const row = shown.subarray(offset, offset + 16);
+    const hex = [...row].map((byte) => byte.toString(16).padStart(2, '0'));
+    const groups = [];
+    for (let i = 0; i < 16; i += 2) groups.push((hex[i] ?? '  ') + (hex[i + 1] ?? '  '));
+    const ascii = [...row].map((byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('');
+    lines.push(`${offset.toString(16).padStart(8, '0')}: ${groups.join(' ')}  ${ascii}`);
+  }
+  if (bytes.length > HEX_LIMIT)
+    lines.push(`… the first ${HEX_LIMIT.toLocaleString('en')} of ${bytes.length.toLocaleString('en')} bytes`);
+  return lines.join('\n');
+}
+
+/** The bytes as UTF-8 text with what is invisible made visible: line ends, tabs, control characters, a BOM. */
+function visibleText(bytes) {
+  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
+  let shown = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if (char === '\n') shown += '↵\n';
+    else if (char === '\r') shown += '␍';
+    else if (char === '\t') shown += '→';
+    else if (code < 0x20) shown += String.fromCharCode(0x2400 + code);
+    else if (code === 0x7f) shown += '␡';
+    else if (char === '\ufeff') shown += '⟨BOM⟩';
+    else shown += char;
+  }
+  return shown;
+}
+
+async function onCopyCurl() {
+  const out = $('d-action');
+  try {
+    const { command } = await api(`api/deliveries/${state.selected}/curl`);
+    $('d-curl').textContent = command;
+    $('d-curl').hidden = false;
+    try {
+      await navigator.clipboard.writeText(command);
+      note(out, 'Copied a curl command that sends the same bytes with the same headers (below)');
+    } catch {
+      note(out, 'The clipboard is not available here: select the command below to copy it');
+    }
+  } catch (error) {
+    note(out, `Copy as curl failed: ${error.message}`, true);
+  }
 }
 
 function pretty(text) {
@@ -243,6 +337,13 @@ async function start() {
   $('filter-event').addEventListener('change', render);
   $('filter-code').addEventListener('change', render);
   $('replay').addEventListener('click', onReplay);
+  $('copy-curl').addEventListener('click', onCopyCurl);
+  for (const tab of document.querySelectorAll('.tab')) {
+    tab.addEventListener('click', () => {
+      state.view = tab.dataset.view;
+      showPayload();
+    });
+  }
   $('send-sample').addEventListener('click', onSendSample);
   $('redrive').addEventListener('click', async () => {
     try {

@@ -1,6 +1,6 @@
 import type { WebhookObserver } from '@armalo-webhooks/core';
-import { isLoopback } from './inspector/access.js';
-import { type Observed, observeInto } from './inspector/observed.js';
+import { isLoopback } from './loopback.js';
+import { type Observed, observeInto } from './observed.js';
 
 /**
  * The environment variable `inspect()` reads: the URL `armalo-webhooks dev` prints.
@@ -41,7 +41,7 @@ const MAX_PENDING = 1_000;
  * @example
  * ```ts
  * import { createWebhookReceiver } from '@armalo-webhooks/core';
- * import { inspect } from 'armalo-webhooks/inspect';
+ * import { inspect } from '@armalo-webhooks/inspect';
  *
  * const webhooks = createWebhookReceiver({
  *   secret: process.env.ARMALO_WEBHOOK_SECRET!,
@@ -71,7 +71,7 @@ export function inspect(options: InspectOptions | string = {}): WebhookObserver 
           signal: AbortSignal.timeout(5_000),
         });
         await response.arrayBuffer();
-        if (!response.ok) report(new Error(`the inspector answered ${response.status}`));
+        if (!response.ok) report(new Error(refused(response.status)));
         else report.recovered?.();
       } catch (error) {
         report(error instanceof Error ? error : new Error(String(error)));
@@ -85,6 +85,13 @@ export function inspect(options: InspectOptions | string = {}): WebhookObserver 
     if (pending.length > MAX_PENDING) pending.shift();
     if (!sending) void flush();
   });
+}
+
+// 401, 403 and 404 mean the URL does not name a running inspector: a stale token (each `dev`
+// prints a new one), a path cut short, or another server on that port.
+function refused(status: number): string {
+  const stale = status === 401 || status === 403 || status === 404;
+  return `the inspector answered ${status}${stale ? `: check ${INSPECTOR_URL_ENV}, which must be the URL \`armalo-webhooks dev\` printed this time, token included` : ''}`;
 }
 
 function ingestUrl(given: string, allowRemote: boolean): URL {

@@ -30,6 +30,8 @@ export interface ObservedExchange {
   deliveryId?: string;
   /** What went wrong in a handler (or the receiver), for a 5xx. */
   error?: string;
+  /** The answer's `details`, as sent to the client: for a 422, `issues` (which fields failed and why). */
+  details?: Readonly<Record<string, unknown>>;
   latencyMs: number;
 }
 
@@ -111,6 +113,7 @@ export function observeInto(sink: (observed: Observed) => void): WebhookObserver
         ...(answer.event === undefined ? {} : { event: answer.event }),
         ...(answer.secretIndex === undefined ? {} : { secretIndex: answer.secretIndex }),
         ...(answer.error === undefined ? {} : { error: describeFailure(answer.error) }),
+        ...(answer.details === undefined ? {} : { details: answer.details }),
       });
     },
     attemptStarted: (attempt) => {
