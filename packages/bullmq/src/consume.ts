@@ -43,6 +43,8 @@ export async function startWorker(settings: WorkerSettings, options: ConsumeOpti
         enqueuedAt: new Date(job.timestamp),
       });
       if (outcome.status === 'completed') return;
+      // Completed, with a return value that list, get and stats read as `stale`.
+      if (outcome.status === 'stale') return { stale: true, watermark: new Date(outcome.watermarkMs).toISOString() };
       // BullMQ keeps only a message and a stack per failure: the whole failure goes into the data.
       await job.updateData({ ...job.data, lastError: outcome.error });
       if (outcome.status === 'dead') throw new UnrecoverableError(outcome.error.message);

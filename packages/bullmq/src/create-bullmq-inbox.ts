@@ -13,6 +13,7 @@ import { listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { type Job, type JobType, Queue } from 'bullmq';
 import { type BullMQConnection, webConnection, whenReady, workerConnection } from './connections.js';
 import { startWorker } from './consume.js';
+import { createBullMQFreshness, staleSetKey } from './freshness.js';
 import type { JobData } from './job-data.js';
 import { deliveryJobId } from './job-id.js';
 
@@ -73,6 +74,8 @@ const TYPES: Record<InboxState, JobType[]> = {
   delayed: ['delayed'],
   active: ['active'],
   completed: ['completed'],
+  // A stale job is a completed one whose return value says so.
+  stale: ['completed'],
   dead: ['failed'],
 };
 
@@ -108,6 +111,14 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   const queue = new Queue<JobData>(name, { connection: client, prefix });
   listenForErrors(queue, options.onError, `BullMQ inbox (${name}): queue error`, receiver.logger);
 
+  const lockDurationMs = options.lockDurationMs ?? 30_000;
+  // The worker's connection once a worker runs (freshness is used only there), else the web one.
+  let workerClient: Redis | undefined;
+  const freshness = createBullMQFreshness(
+    { prefix, queue: name, leaseMs: lockDurationMs, retentionMs: () => receiver.retentionMs() },
+    () => workerClient ?? client,
+  );
+
   async function add(delivery: StoredDelivery, jobId: string): Promise<boolean> {
     await whenReady(client);
     const token = randomUUID();
@@ -134,7 +145,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       id: job.id as string,
       deliveryId: delivery.deliveryId,
       event: delivery.event,
-      state: state ?? toState(await job.getState()),
+      state: isStale(job.returnvalue) ? 'stale' : (state ?? toState(await job.getState())),
       attempts: Math.max(job.attemptsMade, job.attemptsStarted ?? 0),
       enqueuedAt: new Date(job.timestamp),
       delivery,
@@ -154,7 +165,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     const found: InboxEntry[] = [];
     for (const state of states) {
       const jobs = await queue.getJobs(TYPES[state], 0, limit - 1, true);
-      for (const job of jobs) if (job) found.push(await entry(job, state));
+      for (const job of jobs) if (job) found.push(await entry(job, state === 'stale' ? 'completed' : state));
     }
     return found;
   }
@@ -173,12 +184,13 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     async consume(consumeOptions) {
       const connection = workerConnection(options.connection);
       listenForErrors(connection, options.onError, `BullMQ inbox (${name}): worker Redis error`, receiver.logger);
+      workerClient = connection;
       return startWorker(
         {
           queue: name,
           prefix,
           connection,
-          lockDurationMs: options.lockDurationMs ?? 30_000,
+          lockDurationMs,
           stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
           maxStalledCount: options.maxStalledCount ?? 2,
         },
@@ -188,12 +200,16 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     async stats() {
       await whenReady(client);
       const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+      // Stale jobs are completed jobs: counted apart from the set the worker's script keeps.
+      const staleSince = Date.now() - receiver.retentionMs();
+      const stale = Math.min(await client.zcount(staleSetKey({ prefix, queue: name }), staleSince, '+inf'), counts.completed ?? 0);
       const stats: InboxStats = {
         waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
         active: counts.active ?? 0,
         delayed: counts.delayed ?? 0,
         dead: counts.failed ?? 0,
-        completed: counts.completed ?? 0,
+        completed: (counts.completed ?? 0) - stale,
+        stale,
       };
       return stats;
     },
@@ -204,9 +220,13 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         ? [filter.state]
         : ['waiting', 'delayed', 'active', 'dead', 'completed'];
       // BullMQ indexes jobs by state only: event and time are filtered here, over a bounded read.
-      const entries = await jobsIn(states, filter.event || filter.since ? 10_000 : limit);
+      // Stale jobs are completed ones, told apart by entry() and filtered here too.
+      const bounded = filter.event || filter.since || filter.state === 'stale' || filter.state === 'completed';
+      const entries = await jobsIn(states, bounded ? 10_000 : limit);
+      const settled = (found: InboxEntry) =>
+        (filter.state !== 'stale' && filter.state !== 'completed') || found.state === filter.state;
       return selectEntries(
-        entries.filter((found) => matchesFilter(found, { ...filter, state: found.state })),
+        entries.filter((found) => settled(found) && matchesFilter(found, { ...filter, state: found.state })),
         filter,
       );
     },
@@ -241,8 +261,14 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       await queue.close();
       client.disconnect();
     },
+    freshness,
     useReceiver: receiver.adopt,
   };
+}
+
+/** What the worker returns for a stale job (see consume.ts). */
+function isStale(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && (value as Record<string, unknown>).stale === true;
 }
 
 function toState(state: string): InboxState {

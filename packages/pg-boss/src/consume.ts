@@ -3,7 +3,8 @@ import { unexpectedFailure, untilDeadline } from '@armalo-webhooks/core/engine-k
 import type { JobAttempt, PgBoss } from 'pg-boss';
 import type { PgBossTransactionClient } from './context.js';
 import type { Database, Transaction } from './database.js';
-import { DEAD_NOW, type DeliveryJob, toFailure } from './entries.js';
+import { DEAD_NOW, type DeliveryJob, staleOutput, toFailure } from './entries.js';
+import type { PgFreshness } from './freshness.js';
 
 /** What the loop needs from the inbox. */
 export interface ConsumeContext {
@@ -11,6 +12,8 @@ export interface ConsumeContext {
   database: Database;
   queue: string;
   pollIntervalMs: number;
+  /** The watermarks, when the worker's receiver uses `freshness`. */
+  freshness?: PgFreshness;
   /** Told when pg-boss says the queue is gone, so the next call creates it again. */
   onQueueMissing(error: unknown): void;
 }
@@ -110,17 +113,20 @@ async function runJob(context: ConsumeContext, options: ConsumeOptions, job: Del
     outcome = unexpectedFailure(error, attempt);
   }
   const tx = await run.end();
-  if (outcome.status !== 'completed') {
+  if (outcome.status !== 'completed' && outcome.status !== 'stale') {
     await tx?.rollback();
     return settleFailure(context, job, outcome);
   }
+  // A stale job completes too, marked so: list, get and stats tell it apart.
+  const output = outcome.status === 'stale' ? staleOutput(outcome.watermarkMs) : null;
   if (tx === undefined) {
-    const done: Settled = await boss.complete(queue, attemptOf(job), null);
+    const done: Settled = await boss.complete(queue, attemptOf(job), output);
     if (done.affected !== 1) throw lost(job);
     return;
   }
   try {
-    const done: Settled = await boss.complete(queue, attemptOf(job), null, { db: tx.db });
+    if (outcome.status === 'stale') await context.freshness?.recordStale(tx.db, job.id);
+    const done: Settled = await boss.complete(queue, attemptOf(job), output, { db: tx.db });
     if (done.affected !== 1) throw lost(job);
   } catch (error) {
     await tx.rollback();

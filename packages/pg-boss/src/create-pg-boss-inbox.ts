@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import { connect } from './connect.js';
 import { startConsumer } from './consume.js';
 import { deliveryJobId } from './job-id.js';
+import { createPgFreshness, DEFAULT_FRESHNESS_TABLE, type PgFreshness } from './freshness.js';
 import type { PGliteInstance } from './pglite-database.js';
 import { deadLetterQueueOf, ensureQueues, type QueueSettings, sendOptions } from './queues.js';
 import { createReads } from './reads.js';
@@ -88,6 +89,13 @@ export interface PgBossInboxOptions {
    * receiver's `inbox.timeoutMs` when that is shorter.
    */
   queryTimeoutMs?: number;
+  /**
+   * The inbox's own table of watermarks for the receiver's `freshness` option (`table` or
+   * `schema.table`, default `armalo_webhooks_freshness` in the connection's search path), and
+   * `<table>_stale`, which records stale jobs for `stats()`. Workers of a receiver with `freshness`
+   * create both if missing (see `freshnessMigrationSql`); nothing is created otherwise.
+   */
+  freshnessTable?: string;
   /** Told about pool and pg-boss `'error'` events; default a throttled warning; `false` attaches none. */
   onError?: ((error: Error) => void) | false;
 }
@@ -187,6 +195,19 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
   }
 
   const reads = createReads(boss, queue, deadLetterQueue);
+  const freshness: PgFreshness = createPgFreshness({
+    table: options.freshnessTable ?? DEFAULT_FRESHNESS_TABLE,
+    queue,
+    retentionMs: () => receiver.retentionMs(),
+  });
+  /** Stale jobs recorded by workers with `freshness`; 0 where no worker ever created the table. */
+  async function staleCount(): Promise<number> {
+    const db = database?.db ?? boss.getDb();
+    return freshness.staleCount(db).catch((error: { code?: string }) => {
+      if (error?.code === '42P01') return 0; // undefined_table
+      throw error;
+    });
+  }
 
   return {
     kind: 'pg-boss',
@@ -194,6 +215,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     deadLetterQueue,
     boss,
     ready,
+    freshness,
     useReceiver(told: InboxReceiverSettings) {
       receiver.adopt(told);
       receiverKnown = true;
@@ -227,11 +249,20 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
         );
       }
       await ready();
-      return startConsumer({ boss, database, queue, pollIntervalMs, onQueueMissing }, consumeOptions);
+      if (consumeOptions.freshness) {
+        await freshness.prepare(database.db);
+        await freshness.sweep(database.db).catch(consumeOptions.onError);
+      }
+      return startConsumer(
+        { boss, database, queue, pollIntervalMs, onQueueMissing, ...(consumeOptions.freshness ? { freshness } : {}) },
+        consumeOptions,
+      );
     },
     async stats() {
       await ready();
-      return reads.stats();
+      const stats = await reads.stats();
+      const stale = await staleCount();
+      return { ...stats, completed: Math.max(0, stats.completed - stale), stale };
     },
     async list(filter = {}) {
       await ready();

@@ -6,6 +6,14 @@ export type DeliveryJob = JobWithMetadata<StoredDelivery>;
 /** Set in a failure's output when core dead-lettered a job that pg-boss would still retry (see consume.ts). */
 export const DEAD_NOW = 'deadLetterNow';
 
+/** Where a stale job's completion output says so (a job is `stale` when it completed with it). */
+export const STALE = 'armaloStale';
+
+/** The output a stale job completes with: the watermark that made it stale. */
+export function staleOutput(watermarkMs: number): Record<string, unknown> {
+  return { [STALE]: true, watermark: new Date(watermarkMs).toISOString() };
+}
+
 /** A job as the inbox shows it. `dead` says it is a copy in the dead-letter queue. */
 export function toEntry(job: DeliveryJob, dead: boolean): InboxEntry {
   const lastError = toFailure(dead ? job.sourceOutput : job.output);
@@ -29,13 +37,18 @@ function stateOf(job: DeliveryJob): InboxState {
     case 'created':
     case 'retry':
       return new Date(job.startAfter).getTime() > Date.now() ? 'delayed' : 'waiting';
-    case 'active':
     case 'completed':
+      return isStale(job.output) ? 'stale' : 'completed';
+    case 'active':
       return job.state;
     default:
       // `failed` (its copy is in the dead-letter queue) or `cancelled` by hand.
       return 'dead';
   }
+}
+
+function isStale(output: unknown): boolean {
+  return output !== null && typeof output === 'object' && (output as Record<string, unknown>)[STALE] === true;
 }
 
 /** Tries made: `retryCount` counts claims after the first; a job never started has made none. */
