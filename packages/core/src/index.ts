@@ -34,6 +34,15 @@ export {
 export type { StandardSchemaV1 } from './events/standard-schema.js';
 export { outcomeOf, type WebhookOutcome } from './exchange/outcome.js';
 export type { ErrorBody, ResultMeta, SuccessBody, WebhookResult } from './exchange/result.js';
+export type {
+  FreshnessBegin,
+  FreshnessCapability,
+  FreshnessClaim,
+  FreshnessInfo,
+  FreshnessMark,
+  FreshnessOptions,
+  InboxFreshness,
+} from './freshness/types.js';
 export type { HeadersInput } from './headers.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './idempotency/memory-store.js';
 export type { Claim, IdempotencyStore } from './idempotency/store.js';

@@ -1,3 +1,4 @@
+import type { FreshnessInfo } from '../freshness/types.js';
 import type { HeadersInput } from '../headers.js';
 import type { EventDataMap, LegacyEventName } from './catalog.js';
 import type { UnknownData } from './schemas.js';
@@ -184,6 +185,12 @@ export interface WebhookContext<K extends string | undefined = string | undefine
   readonly deliveryId: K;
   /** When the inbox stored the delivery; `undefined` inline. */
   readonly enqueuedAt: Date | undefined;
+  /**
+   * The freshness guard's view (see the `freshness` option and `FreshnessInfo`): the key, the
+   * watermark seen, and whether this delivery raises it if the handlers succeed. `undefined` for an
+   * event without a freshness key.
+   */
+  readonly freshness: FreshnessInfo | undefined;
 }
 
 /**

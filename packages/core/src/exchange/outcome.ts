@@ -4,7 +4,8 @@ import type { SuccessBody } from './result.js';
  * What became of a delivery, read from its answer. `handled`: a 2xx, its handlers ran (or there
  * were none); `unknown`: a 2xx for an event name neither the catalog nor the receiver's `schemas`
  * knows, so only `onUnknown` handlers ran; `duplicate`: done before, nothing ran; `queued`: stored
- * in the inbox; `refused`: a 4xx, the delivery was not accepted (its `code` says why); `failed`:
+ * in the inbox; `stale`: older than the newest delivery handled for its
+ * freshness key (the `freshness` option), nothing ran; `refused`: a 4xx, the delivery was not accepted (its `code` says why); `failed`:
  * anything else (a 5xx), the sender retries.
  *
  * @example
@@ -12,7 +13,7 @@ import type { SuccessBody } from './result.js';
  * observe(webhooks, { answered: (answer) => metrics.increment(`webhook.${answer.outcome}`) });
  * ```
  */
-export type WebhookOutcome = 'handled' | 'duplicate' | 'queued' | 'refused' | 'failed' | 'unknown';
+export type WebhookOutcome = 'handled' | 'duplicate' | 'stale' | 'queued' | 'refused' | 'failed' | 'unknown';
 
 /**
  * The one rule from an answer to its outcome. Core decides every exchange's outcome with it, and an
@@ -34,10 +35,11 @@ export function outcomeOf(answer: {
 }): WebhookOutcome {
   const { status, body } = answer;
   if (status >= 200 && status < 300) {
-    // A success body's flag names its outcome, in this order of precedence. A new outcome
-    // (`stale`) is a flag of `SuccessBody`, a member of `WebhookOutcome` and a line here.
+    // A success body's flag names its outcome, in this order of precedence. A new outcome is a
+    // flag of `SuccessBody`, a member of `WebhookOutcome` and a line here.
     const flags = typeof body === 'object' && body !== null ? (body as SuccessBody) : undefined;
     if (flags?.duplicate === true) return 'duplicate';
+    if (flags?.stale === true) return 'stale';
     if (flags?.queued === true) return 'queued';
     return answer.meta?.unknownEvent === true ? 'unknown' : 'handled';
   }

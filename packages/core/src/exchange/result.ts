@@ -12,6 +12,8 @@ import type { WebhookOutcome } from './outcome.js';
 export interface SuccessBody {
   ok: true;
   duplicate?: true;
+  /** Older than the newest delivery handled for its freshness key: acknowledged, nothing ran. */
+  stale?: true;
   /** Stored in the inbox; handlers run in a worker. */
   queued?: true;
 }
@@ -46,6 +48,12 @@ export interface ResultMeta {
   secretIndex?: number;
   idempotencyKey?: string;
   duplicate?: boolean;
+  /**
+   * For an event with a freshness key (the `freshness` option): the key (yours, unscoped), the
+   * watermark the delivery was checked against, and what became of it: `stale` (nothing ran),
+   * `advanced` (its handlers succeeded and it raised the watermark).
+   */
+  freshness?: { key: string; watermarkMs: number | undefined; stale: boolean; advanced: boolean };
   /** True when the delivery was stored in the inbox for a worker. */
   queued?: boolean;
   /** True when neither the catalog nor the receiver's `schemas` knows the event name (acknowledged or refused). */

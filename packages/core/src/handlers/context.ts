@@ -20,6 +20,7 @@ export function createContext(fields: ContextFields, extensions?: Partial<Webhoo
     attempt: fields.attempt,
     deliveryId: fields.deliveryId,
     enqueuedAt: fields.enqueuedAt,
+    freshness: fields.freshness,
   };
   return extensions === undefined ? own : Object.assign({}, extensions, own);
 }

@@ -1,6 +1,7 @@
 import { log, type WebhookLogger } from '../observe/logger.js';
 import { createLoggerSlot } from '../store-kit/client-errors.js';
 import type { Claim, IdempotencyStore } from './store.js';
+import { createMemoryWatermarks } from './watermarks.js';
 
 /**
  * Options for {@link createMemoryStore}.
@@ -15,7 +16,8 @@ export interface MemoryStoreOptions {
    * Most completed keys kept (default 100,000, about 16 MB). Expired keys always go first; only
    * when every key is still inside its retention does the one closest to its end make room, and a
    * warning is logged once: a replay of that delivery would then run again, so size this for your
-   * volume over the replay window, or use the Redis or PostgreSQL store.
+   * volume over the replay window, or use the Redis or PostgreSQL store. The freshness
+   * watermarks (the receiver's `freshness` option) are bounded by the same number, separately.
    */
   maxEntries?: number;
   /** A monotonic clock in milliseconds, for tests. Default `performance.now`. */
@@ -36,6 +38,8 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends IdempotencyStore {
   /** Keys held: completed plus in flight. */
   readonly size: number;
+  /** Freshness watermarks held (the `freshness` option), bounded by `maxEntries` too. */
+  readonly watermarks: number;
   /** Drops every key. */
   clear(): void;
 }
@@ -128,18 +132,41 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if (lease !== undefined && lease.token === token) leases.delete(key);
   }
 
+  let warnedWatermarks = false;
+  const freshness = createMemoryWatermarks(
+    { claim, complete, release },
+    {
+      maxEntries,
+      now,
+      onFull() {
+        if (warnedWatermarks) return;
+        warnedWatermarks = true;
+        log(
+          logger.get(),
+          'warn',
+          `the memory idempotency store holds ${maxEntries} freshness watermarks; the key advanced longest ago is forgotten, so an older delivery of it would run. Raise maxEntries or use the Redis or PostgreSQL store.`,
+        );
+      },
+    },
+  );
+
   return {
     get size() {
       return done.size + leases.size;
+    },
+    get watermarks() {
+      return freshness.size;
     },
     clear() {
       done.clear();
       leases.clear();
       expiries.clear();
+      freshness.clear();
     },
     claim,
     complete,
     release,
+    freshness,
     useLogger: logger.adopt,
   };
 }

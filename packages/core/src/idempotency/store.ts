@@ -1,3 +1,4 @@
+import type { FreshnessCapability } from '../freshness/types.js';
 import type { MaybePromise } from '../maybe-promise.js';
 import type { WebhookLogger } from '../observe/logger.js';
 
@@ -46,4 +47,9 @@ export interface IdempotencyStore {
    * given a logger of its own keeps it.
    */
   useLogger?(logger: WebhookLogger): void;
+  /**
+   * The optional capability behind the receiver's `freshness` option (see `FreshnessCapability`):
+   * claims that also check a per-key watermark, completions that also advance it.
+   */
+  readonly freshness?: FreshnessCapability;
 }

@@ -88,6 +88,7 @@ function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig
           attempt,
           deliveryId: delivery.deliveryId,
           enqueuedAt: job.enqueuedAt,
+          freshness: undefined,
         },
         job.context,
       );

@@ -1,5 +1,6 @@
 import type { InboxReceiverSettings } from '../engine-kit/retention.js';
 import type { WebhookContextExtensions } from '../events/event-types.js';
+import type { InboxFreshness } from '../freshness/types.js';
 
 /**
  * A verified delivery as an inbox stores it: what the worker needs to run the handlers later, in
@@ -252,4 +253,9 @@ export interface Inbox {
    * with `createReceiverSlot()`.
    */
   useReceiver?(settings: InboxReceiverSettings): void;
+  /**
+   * The optional capability behind the receiver's `freshness` option (see `InboxFreshness`): the
+   * worker checks a job's watermark before its handlers and advances it after they succeeded.
+   */
+  readonly freshness?: InboxFreshness;
 }

@@ -2,6 +2,7 @@ import backend from '#crypto';
 import { retentionFor } from '../engine-kit/retention.js';
 import type { WebhookError } from '../errors.js';
 import type { SchemaMap } from '../events/event-types.js';
+import { type FreshnessConfig, freshnessConfig } from '../freshness/config.js';
 import { createMemoryStore } from '../idempotency/memory-store.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import type { Inbox } from '../inbox/types.js';
@@ -52,6 +53,8 @@ export interface ReceiverConfig {
   /** Unused with an inbox: the engine deduplicates. */
   idempotency: IdempotencyConfig | undefined;
   keying: KeyConfig;
+  /** The `freshness` option, checked against the store or the inbox; `undefined` when unused. */
+  freshness: FreshnessConfig | undefined;
   inbox: InboxConfig | undefined;
   rejectUnknown: boolean;
   schemas: SchemaMap;
@@ -73,6 +76,13 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
   const inbox = inboxConfig(options.inbox);
   // The engine keeps completed deliveries as long as this receiver's replay window lets a re-send in.
   inbox?.engine.useReceiver?.({ retentionMs: retentionFor(options), logger, enqueueTimeoutMs: inbox.timeoutMs });
+  const idempotencyChecked =
+    options.idempotency === false || inbox !== undefined ? undefined : idempotencyConfig(idempotency, logger);
+  const freshness = freshnessConfig(options.freshness, {
+    store: idempotencyChecked?.store,
+    inbox: inbox?.engine,
+    idempotencyOff: options.idempotency === false,
+  });
   return {
     keys: backend.prepareKeys(secrets),
     tolerance: tolerance && {
@@ -82,9 +92,9 @@ export function resolveConfig(options: WebhookReceiverOptions<SchemaMap>): Recei
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes ?? DEFAULTS.maxBodyBytes),
     bodyTimeoutMs: timerMs('bodyTimeoutMs', options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs),
     maxConcurrentBodies: positive('maxConcurrentBodies', options.maxConcurrentBodies ?? DEFAULTS.maxConcurrentBodies),
-    idempotency:
-      options.idempotency === false || inbox !== undefined ? undefined : idempotencyConfig(idempotency, logger),
+    idempotency: idempotencyChecked,
     keying: keyConfig(idempotency, secrets),
+    freshness,
     inbox,
     rejectUnknown: options.unknownEvents === 'reject',
     schemas: options.schemas ?? {},

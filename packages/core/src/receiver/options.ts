@@ -1,5 +1,6 @@
 import type { WebhookError } from '../errors.js';
 import type { SchemaMap, WebhookEvent } from '../events/event-types.js';
+import type { FreshnessOptions } from '../freshness/types.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import type { Inbox } from '../inbox/types.js';
 import type { WebhookLogger } from '../observe/logger.js';
@@ -130,6 +131,15 @@ export interface WebhookReceiverOptions<S extends SchemaMap = Record<never, neve
    * by the idempotency key (`idempotency.key` and `scope` still apply; `store` is not used).
    */
   inbox?: Inbox | InboxOptions;
+  /**
+   * The freshness guard ("latest wins per key"): for each event name, the key of the thing whose
+   * state it describes. A delivery older than the newest one handled for its key runs no handler
+   * and is answered `200 { ok: true, stale: true }` (settled as `stale` in an inbox worker); equal
+   * timestamps are not stale. The watermark advances only after the handlers succeeded, and one
+   * delivery per key runs at a time (another answers 409 and is retried). Needs a store (or inbox)
+   * with the capability, and idempotency on: a startup error otherwise. See docs/ordering.md.
+   */
+  freshness?: FreshnessOptions<S>;
   /** Idempotency settings, or `false` to run handlers for every verified delivery. */
   idempotency?: IdempotencyOptions | false;
   /** Event names the catalog does not know: acknowledge with 200 (default) or reject with 400. */

@@ -97,7 +97,8 @@ export function createWebhookReceiver<
   S extends SchemaMap = Record<never, never>,
   O extends WebhookReceiverOptions<S> = WebhookReceiverOptions<S>,
 >(options: O & WebhookReceiverOptions<S>): WebhookReceiver<S, IdempotencyKeyOf<O>> {
-  const config = resolveConfig(options);
+  // Key functions are typed per event name for the user; the config takes any event.
+  const config = resolveConfig(options as WebhookReceiverOptions<SchemaMap>);
   const router = new Router(
     (name) => isKnownEvent(config.schemas, name),
     () => [...new Set([...Object.keys(EVENT_CATALOG), ...Object.keys(config.schemas)])],
