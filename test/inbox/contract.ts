@@ -48,8 +48,8 @@ interface Call {
   at: number;
 }
 
-function signed(event: string, data: unknown) {
-  const delivery = createUncheckedDelivery(event, data, { secret: SECRET, timestamp: new Date() });
+function signed(event: string, data: unknown, timestamp = new Date()) {
+  const delivery = createUncheckedDelivery(event, data, { secret: SECRET, timestamp });
   return { rawBody: delivery.body, headers: delivery.headers, method: 'POST' };
 }
 
@@ -308,6 +308,140 @@ export function describeInboxContract(name: string, setup: () => Promise<InboxUn
       // Stopped, it takes nothing new: a delivery stored now is run by another worker, not by it.
       expect(await runOneOn(inbox, signed('eval.failed', { after: 'stop' }))).toEqual(['eval.failed']);
       expect(calls).toHaveLength(1);
+    });
+
+    describe('with the freshness guard (receiver option freshness)', () => {
+      let guarded: WebhookReceiver;
+      let seen: { n: number; freshness: WebhookContext['freshness']; attempt: number }[];
+      let guardedBehaviour: (n: number, ctx: WebhookContext) => unknown;
+      const base = Date.now() - 60_000;
+      const at = (seconds: number) => new Date(base + seconds * 1000);
+      const score = (agentId: string, n: number, seconds: number) =>
+        signed('score.changed', { ...sampleData('score.changed'), agentId, n }, at(seconds));
+
+      beforeEach(() => {
+        seen = [];
+        guardedBehaviour = () => {};
+        guarded = createWebhookReceiver({
+          secret: SECRET,
+          inbox,
+          logger: { warn() {}, error() {} },
+          // Two event names, one key: one watermark for both.
+          freshness: {
+            'score.changed': (event) => `agent:${event.data.agentId}`,
+            'agent.score.changed': (event) => `agent:${(event.data as { agentId: string }).agentId}`,
+          },
+        });
+        guarded.onAny((event, ctx) => {
+          seen.push({ n: (event.data as { n: number }).n, freshness: ctx.freshness, attempt: ctx.attempt });
+          return guardedBehaviour((event.data as { n: number }).n, ctx);
+        });
+      });
+
+      it('settles an older delivery as stale without running a handler (list, get, stats, observers); an equal timestamp is not stale', async () => {
+        const finished: string[] = [];
+        observe(guarded, { attemptFinished: ({ outcome }) => void finished.push(outcome) });
+        await startWorker(guarded);
+        await guarded.receive(score('a1', 1, 20));
+        await waitFor(() => seen.length === 1, 10_000, 'the newest delivery to run');
+        const older = await guarded.receive(score('a1', 2, 10));
+        const sameTime = await guarded.receive(score('a1', 3, 20));
+        await waitFor(() => seen.length === 2, 10_000, 'the equal-timestamp delivery to run');
+        await waitFor(
+          async () => (await inbox.get(older.meta.idempotencyKey as string))?.state === 'stale',
+          10_000,
+          'stale',
+        );
+        expect(seen.map((call) => call.n)).toEqual([1, 3]);
+        expect(seen[0]?.freshness).toEqual({ key: 'agent:a1', watermark: undefined, advances: true });
+        expect(seen[1]?.freshness).toEqual({ key: 'agent:a1', watermark: at(20), advances: false });
+        expect((await inbox.get(sameTime.meta.idempotencyKey as string))?.state).toBe('completed');
+        const stale = await inbox.list({ state: 'stale' });
+        expect(stale.map((entry) => entry.deliveryId)).toEqual([older.meta.idempotencyKey]);
+        expect(stale[0]).toMatchObject({ state: 'stale', attempts: 1, event: 'score.changed' });
+        expect((await inbox.list({ state: 'completed' })).map((entry) => entry.state)).toEqual([
+          'completed',
+          'completed',
+        ]);
+        await waitFor(async () => (await inbox.stats()).stale === 1, 10_000, 'stats to count one stale delivery');
+        await waitFor(() => finished.length === 3, 10_000, 'three attempts observed');
+        expect([...finished].sort()).toEqual(['stale', 'succeeded', 'succeeded']);
+        // Another event name with the same key shares the watermark.
+        const otherName = await guarded.receive(
+          signed('agent.score.changed', { ...sampleData('score.changed'), agentId: 'a1', n: 4 }, at(15)),
+        );
+        await waitFor(
+          async () => (await inbox.get(otherName.meta.idempotencyKey as string))?.state === 'stale',
+          10_000,
+          'stale',
+        );
+        expect(seen.map((call) => call.n)).toEqual([1, 3]);
+      });
+
+      it('advances the watermark only after the handlers succeeded: a failed newer delivery leaves an older one fresh', async () => {
+        guardedBehaviour = (n) => {
+          if (n === 1) throw new Error('the newer one fails');
+        };
+        await startWorker(guarded, { attempts: 1, baseMs: 50, maxMs: 50 });
+        const newer = await guarded.receive(score('a2', 1, 30));
+        await waitFor(
+          async () => (await inbox.get(newer.meta.idempotencyKey as string))?.state === 'dead',
+          10_000,
+          'dead',
+        );
+        const older = await guarded.receive(score('a2', 2, 10));
+        await waitFor(
+          async () => (await inbox.get(older.meta.idempotencyKey as string))?.state === 'completed',
+          10_000,
+          'run',
+        );
+        expect(seen.map((call) => [call.n, call.freshness?.watermark])).toEqual([
+          [1, undefined],
+          [2, undefined],
+        ]);
+        // Redriven, the newer one runs (it is newer than the older one's watermark) and raises it.
+        guardedBehaviour = () => {};
+        expect(await inbox.redrive()).toBe(1);
+        await waitFor(() => seen.length === 3, 10_000, 'the redriven delivery');
+        expect(seen[2]?.freshness).toEqual({ key: 'agent:a2', watermark: at(10), advances: true });
+        const oldest = await guarded.receive(score('a2', 3, 20));
+        await waitFor(
+          async () => (await inbox.get(oldest.meta.idempotencyKey as string))?.state === 'stale',
+          10_000,
+          'stale',
+        );
+      });
+
+      it('runs one delivery of a key at a time, so an older one never writes last', async () => {
+        let running = 0;
+        let most = 0;
+        let state: number | undefined;
+        guardedBehaviour = async (n, ctx) => {
+          running++;
+          most = Math.max(most, running);
+          await sleep(40);
+          if (ctx.freshness?.advances) state = n;
+          running--;
+        };
+        await startWorker(guarded);
+        const sent = [3, 1, 4, 2, 5, 6];
+        for (const n of sent) await guarded.receive(score('a3', n, n));
+        await waitFor(
+          async () => {
+            const stats = await inbox.stats();
+            return stats.completed + stats.stale === sent.length;
+          },
+          15_000,
+          'every delivery settled',
+        );
+        expect(most).toBe(1);
+        expect(state).toBe(6);
+        // Each handler saw a watermark no newer than its own timestamp.
+        for (const call of seen) {
+          const watermark = call.freshness?.watermark?.getTime();
+          if (watermark !== undefined) expect(watermark).toBeLessThanOrEqual(at(call.n).getTime());
+        }
+      });
     });
 
     it('dead-letters at once, with the issues, a delivery whose data no longer validates against the current schemas', async () => {

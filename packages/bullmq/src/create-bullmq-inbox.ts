@@ -11,6 +11,7 @@ import {
 } from '@armalo-webhooks/core/engine-kit';
 import { listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { type Job, type JobType, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { type BullMQConnection, webConnection, whenReady, workerConnection } from './connections.js';
 import { startWorker } from './consume.js';
 import { createBullMQFreshness, staleSetKey } from './freshness.js';
@@ -202,7 +203,10 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
       // Stale jobs are completed jobs: counted apart from the set the worker's script keeps.
       const staleSince = Date.now() - receiver.retentionMs();
-      const stale = Math.min(await client.zcount(staleSetKey({ prefix, queue: name }), staleSince, '+inf'), counts.completed ?? 0);
+      const stale = Math.min(
+        await client.zcount(staleSetKey({ prefix, queue: name }), staleSince, '+inf'),
+        counts.completed ?? 0,
+      );
       const stats: InboxStats = {
         waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
         active: counts.active ?? 0,

@@ -51,7 +51,7 @@ export interface ObservedAttempt {
   attempt: number;
   /** Set when this attempt runs a replayed job. */
   replayOf?: string;
-  outcome: 'running' | 'succeeded' | 'retrying' | 'dead-lettered';
+  outcome: 'running' | 'succeeded' | 'retrying' | 'dead-lettered' | 'stale';
   error?: { code: string; message: string };
   durationMs?: number;
   at: string;

@@ -27,7 +27,7 @@ export const ATTRIBUTES = {
   replayOf: 'armalo.webhook.replay_of',
   /**
    * How it ended: on the receive span, the delivery's outcome (`handled`, `duplicate`, `queued`,
-   * `refused`, `failed`); on an attempt, `succeeded`, `retrying` or `dead-lettered`.
+   * `refused`, `failed`); on an attempt, `succeeded`, `retrying`, `dead-lettered` or `stale`.
    */
   outcome: 'armalo.webhook.outcome',
   /** Messaging conventions on the worker's span. */

@@ -146,7 +146,7 @@ async function runJob(context: ConsumeContext, options: ConsumeOptions, job: Del
 async function settleFailure(
   context: ConsumeContext,
   job: DeliveryJob,
-  outcome: Exclude<InboxOutcome, { status: 'completed' }>,
+  outcome: Extract<InboxOutcome, { status: 'retry' | 'dead' }>,
 ): Promise<void> {
   const { boss, queue } = context;
   const retriesLeft = job.retryCount < job.retryLimit;

@@ -57,7 +57,7 @@ export function createReads(boss: PgBoss, queue: string, deadLetterQueue: string
       return (await counted(boss, queue)).queuedCount;
     },
 
-    async stats(): Promise<InboxStats> {
+    async stats(): Promise<Omit<InboxStats, 'stale'>> {
       // pg-boss 12 counts in its maintenance pass and serves those counts; force refreshes ones
       // older than a minute. There is no live count in its public API.
       const [source, dead] = await Promise.all([counted(boss, queue), counted(boss, deadLetterQueue)]);

@@ -5,7 +5,7 @@ import type { CommandContext } from '../io.js';
 import { printable, printableJson } from '../printable.js';
 import { addInboxOptions, type InboxTarget, openInbox, redact } from './inbox-connect.js';
 
-const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'dead'];
+const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'stale', 'dead'];
 
 interface ListOptions {
   dead?: boolean;
@@ -39,7 +39,7 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
 
   inbox
     .command('stats')
-    .description('count deliveries by state: waiting, delayed, active, completed, dead')
+    .description('count deliveries by state: waiting, delayed, active, completed, stale, dead')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       run(async (engine) => {

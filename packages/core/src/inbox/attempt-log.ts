@@ -14,7 +14,7 @@ import type { InboxOutcome } from './types.js';
 export function attemptLine(
   info: { event: string; deliveryId: string; attempt: number },
   attempts: number,
-  outcome: Exclude<InboxOutcome, { status: 'completed' }>,
+  outcome: Extract<InboxOutcome, { status: 'retry' | 'dead' }>,
 ): string {
   const what = `${info.event} ${info.deliveryId}`;
   const why = `(${outcome.error.code}: ${outcome.error.message})`;
@@ -35,7 +35,7 @@ export async function reportAttempt(
   error: WebhookError | undefined,
   info: ErrorInfo & { event: string; idempotencyKey: string; attempt: number },
   retry: RetryConfig,
-  outcome: Exclude<InboxOutcome, { status: 'completed' }>,
+  outcome: Extract<InboxOutcome, { status: 'retry' | 'dead' }>,
 ): Promise<void> {
   if (config.onError) {
     if (error !== undefined) await report(config, error, info);
@@ -47,4 +47,41 @@ export async function reportAttempt(
     outcome,
   );
   log(config.logger, outcome.status === 'dead' ? 'error' : 'warn', line);
+}
+
+/**
+ * The worker's line about a stale delivery: no handler ran, and the job is settled for good. For
+ * example `score.changed 3f1c…:9b2e…: stale, no handler ran (sent 2026-03-01T10:05:00.000Z, older
+ * than its freshness key's newest handled delivery, 2026-03-01T10:06:00.000Z)`. The key itself is
+ * not printed: it is made from the payload.
+ */
+export function staleLine(info: {
+  event: string;
+  deliveryId: string;
+  timestampMs: number;
+  watermarkMs: number;
+}): string {
+  const sent = new Date(info.timestampMs).toISOString();
+  const newest = new Date(info.watermarkMs).toISOString();
+  return `${info.event} ${info.deliveryId}: stale, no handler ran (sent ${sent}, older than its freshness key's newest handled delivery, ${newest})`;
+}
+
+/**
+ * Tells about a stale delivery: one {@link staleLine} at the logger's `info` level, if it has one
+ * (`console`, pino and winston do). A stale delivery is the guard working, not a failure: it never
+ * reaches `onError` or the warning level.
+ */
+export function reportStale(
+  config: ReceiverConfig,
+  info: { event: string; idempotencyKey: string; timestampMs: number; watermarkMs: number },
+): void {
+  const write = (config.logger as { info?: unknown }).info;
+  if (typeof write !== 'function') return;
+  const line = `armalo-webhooks: ${staleLine({ ...info, deliveryId: info.idempotencyKey })}`;
+  try {
+    if (typeof (config.logger as { levelVal?: unknown }).levelVal === 'number') write.call(config.logger, {}, line);
+    else write.call(config.logger, line);
+  } catch {
+    // Best effort, as every log line.
+  }
 }

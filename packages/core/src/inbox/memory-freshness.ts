@@ -1,4 +1,5 @@
-import type { FreshnessBegin, FreshnessMark, InboxFreshness, InboxJob } from '../freshness/types.js';
+import type { FreshnessBegin, FreshnessMark, InboxFreshness } from '../freshness/types.js';
+import type { InboxJob } from './types.js';
 
 /** The memory inbox's watermarks, with what `clear()` needs. */
 export interface MemoryFreshness extends InboxFreshness {
@@ -32,7 +33,7 @@ export function createMemoryFreshness(options: { retentionMs: () => number; maxE
 
   function release(job: InboxJob, mark: FreshnessMark): void {
     const holder = holders.get(mark.key);
-    if (holder?.job !== job) return;
+    if (holder === undefined || holder.job !== job) return;
     holders.delete(mark.key);
     for (const wake of holder.waiters) wake();
   }

@@ -3,6 +3,7 @@ import { matchesRedrive, selectEntries } from '../engine-kit/filters.js';
 import { replayDelivery } from '../engine-kit/replay.js';
 import { createReceiverSlot } from '../engine-kit/retention.js';
 import { unexpectedFailure } from '../engine-kit/unexpected.js';
+import { createMemoryFreshness } from './memory-freshness.js';
 import type {
   ConsumeOptions,
   Inbox,
@@ -28,7 +29,10 @@ export interface MemoryInboxOptions {
    * replay window needs (7 days + 5 minutes with the default `tolerance`).
    */
   retainMs?: number;
-  /** Most completed deliveries kept; the oldest go first past it (default 100,000). */
+  /**
+   * Most completed (and stale) deliveries kept, and most freshness watermarks; the oldest go first
+   * past it (default 100,000).
+   */
   maxCompleted?: number;
 }
 
@@ -72,6 +76,9 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
   const consumers = new Set<{ options: ConsumeOptions; inFlight: Set<Promise<void>>; stopped: boolean }>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sequence = 0;
+  const freshness = createMemoryFreshness({ retentionMs: receiver.retentionMs, maxEntries: maxCompleted });
+  // Completed and stale deliveries are both settled for good, and kept to deduplicate re-sends.
+  const settled = (entry: Entry) => entry.state === 'completed' || entry.state === 'stale';
 
   function add(delivery: StoredDelivery): string {
     const id = `mem-${++sequence}`;
@@ -92,9 +99,9 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
   function prune(): void {
     const now = Date.now();
     let completed = 0;
-    for (const entry of entries.values()) if (entry.state === 'completed') completed++;
+    for (const entry of entries.values()) if (settled(entry)) completed++;
     for (const entry of entries.values()) {
-      if (entry.state !== 'completed') continue;
+      if (!settled(entry)) continue;
       if (completed <= maxCompleted && (entry.finishedAt?.getTime() ?? now) + receiver.retentionMs() > now) continue;
       entries.delete(entry.id);
       if (byDelivery.get(entry.deliveryId) === entry.id) byDelivery.delete(entry.deliveryId);
@@ -154,8 +161,8 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
 
   function settle(entry: Entry, outcome: InboxOutcome): void {
     if (entries.get(entry.id) !== entry) return; // cleared meanwhile
-    if (outcome.status === 'completed') {
-      entry.state = 'completed';
+    if (outcome.status === 'completed' || outcome.status === 'stale') {
+      entry.state = outcome.status;
       entry.finishedAt = new Date();
       prune();
     } else if (outcome.status === 'retry') {
@@ -209,7 +216,7 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       };
     },
     async stats() {
-      const stats: InboxStats = { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0 };
+      const stats: InboxStats = { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0, stale: 0 };
       for (const entry of entries.values()) stats[current(entry).state]++;
       return stats;
     },
@@ -242,9 +249,11 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       consumers.clear();
     },
     useReceiver: receiver.adopt,
+    freshness,
     clear() {
       entries.clear();
       byDelivery.clear();
+      freshness.clear();
     },
   };
 }

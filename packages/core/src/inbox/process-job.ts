@@ -3,25 +3,29 @@ import { WebhookError } from '../errors.js';
 import type { WebhookEvent } from '../events/event-types.js';
 import { type ErrorBody, isAnswer, type ResultMeta } from '../exchange/result.js';
 import { isKnownEvent, parseDelivery, validateEvent } from '../exchange/steps.js';
+import { freshnessInfo } from '../freshness/info.js';
+import { freshnessOf } from '../freshness/mark.js';
+import type { FreshnessInfo, FreshnessMark, InboxFreshness } from '../freshness/types.js';
 import { createContext } from '../handlers/context.js';
 import { runHandlers } from '../handlers/run-handlers.js';
 import type { AttemptObservation, AttemptResultObservation } from '../observe/observer.js';
 import type { ReceiverInternals } from '../receiver/internals.js';
-import { reportAttempt } from './attempt-log.js';
+import { reportAttempt, reportStale } from './attempt-log.js';
 import { backoffMs, type RetryConfig } from './backoff.js';
 import { describeFailure } from './failure.js';
-import type { InboxFailure, InboxJob, InboxOutcome, ProcessJob } from './types.js';
+import type { Inbox, InboxFailure, InboxJob, InboxOutcome, ProcessJob } from './types.js';
 
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
  * Core's side of the worker: for one job, re-validate the stored delivery against the current
  * schemas, run the same handlers the inline mode runs, and decide what the engine does next:
- * complete, retry after a backoff, or dead-letter. Never throws. Observers are told each attempt's
- * start and end; without observers, nothing is timed.
+ * complete, retry after a backoff, dead-letter, or (with `freshness`) settle it as stale. Never
+ * throws. Observers are told each attempt's start and end; without observers, nothing is timed.
  */
-export function createJobProcessor(internals: ReceiverInternals, retry: RetryConfig, engine: string): ProcessJob {
-  const process = createAttempt(internals, retry);
+export function createJobProcessor(internals: ReceiverInternals, retry: RetryConfig, inbox: Inbox): ProcessJob {
+  const process = createAttempt(internals, retry, inbox.freshness);
+  const engine = inbox.kind;
   const { observers } = internals;
   return async (job) => {
     if (observers.size === 0) return process(job);
@@ -40,17 +44,30 @@ export function createJobProcessor(internals: ReceiverInternals, retry: RetryCon
     const outcome = await process(job);
     const result: AttemptResultObservation = {
       ...facts,
-      outcome: outcome.status === 'completed' ? 'succeeded' : outcome.status === 'retry' ? 'retrying' : 'dead-lettered',
+      outcome: ATTEMPT_OUTCOMES[outcome.status],
       durationMs: performance.now() - started,
     };
     if (outcome.status === 'retry') result.retryAt = new Date(Date.now() + outcome.delayMs);
-    if (outcome.status !== 'completed') result.error = { code: outcome.error.code, message: outcome.error.message };
+    if (outcome.status === 'retry' || outcome.status === 'dead') {
+      result.error = { code: outcome.error.code, message: outcome.error.message };
+    }
     observers.attemptFinished(result, fromStarted);
     return outcome;
   };
 }
 
-function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig): ProcessJob {
+const ATTEMPT_OUTCOMES = {
+  completed: 'succeeded',
+  retry: 'retrying',
+  dead: 'dead-lettered',
+  stale: 'stale',
+} as const satisfies Record<InboxOutcome['status'], AttemptResultObservation['outcome']>;
+
+function createAttempt(
+  { config, router }: ReceiverInternals,
+  retry: RetryConfig,
+  engine: InboxFreshness | undefined,
+): ProcessJob {
   return async (job: InboxJob): Promise<InboxOutcome> => {
     const { delivery, attempt } = job;
     const info = { event: delivery.event, idempotencyKey: delivery.deliveryId, attempt };
@@ -78,26 +95,49 @@ function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig
       if (isAnswer(validated)) return deadNow(refused(validated.body as ErrorBody, attempt));
       envelope.data = validated.data;
 
-      const ctx = createContext(
-        {
-          idempotencyKey: delivery.deliveryId,
-          secretIndex: delivery.secretIndex,
-          receivedAt: new Date(delivery.receivedAt),
-          headers: delivery.headers ?? NO_HEADERS,
-          rawBody: bytes,
-          attempt,
-          deliveryId: delivery.deliveryId,
-          enqueuedAt: job.enqueuedAt,
-          freshness: undefined,
-        },
-        job.context,
-      );
-      const handlers = validated.known ? router.handlersFor(envelope.event) : router.unknownHandlers;
-      const failure = await runHandlers(handlers, envelope as WebhookEvent, ctx);
-      if (failure === undefined) return { status: 'completed' };
-      const outcome = settleFailure(describeFailure(failure, attempt), attempt, retry);
-      await reportAttempt(config, new WebhookError('HANDLER_FAILED', { cause: failure }), info, retry, outcome);
-      return outcome;
+      // With `freshness`: the engine reads the key's watermark (and holds the key) before any handler.
+      const timestampMs = Date.parse(envelope.timestamp);
+      const guarded = await freshnessOf(config.freshness, config.keying, envelope as WebhookEvent, timestampMs);
+      if (guarded instanceof WebhookError) throw guarded.cause ?? guarded;
+      let held: { freshness: InboxFreshness; mark: FreshnessMark } | undefined;
+      let freshness: FreshnessInfo | undefined;
+      if (guarded !== undefined) {
+        // The receiver checked at startup that its inbox has the capability.
+        const capability = engine as InboxFreshness;
+        const began = await capability.begin(job, guarded.mark);
+        if (began.status === 'stale') {
+          reportStale(config, { ...info, timestampMs, watermarkMs: began.watermarkMs });
+          return { status: 'stale', watermarkMs: began.watermarkMs };
+        }
+        if (began.status === 'busy') {
+          // Another job of the key is running: not this delivery's failure, so a short wait.
+          return settleFailure(
+            { code: 'FRESHNESS_KEY_BUSY', message: `key ${guarded.key} is held by another delivery`, attempt },
+            attempt,
+            retry,
+            began.retryAfterMs,
+          );
+        }
+        held = { freshness: capability, mark: guarded.mark };
+        freshness = freshnessInfo(guarded.key, began.watermarkMs, timestampMs);
+      }
+      try {
+        const failure = await runGuarded(job, envelope as WebhookEvent, bytes, freshness, validated.known);
+        if (failure === undefined) {
+          if (held !== undefined) {
+            const { freshness: capability, mark } = held;
+            held = undefined; // advanced (or failed advancing): nothing left to give back
+            await capability.advance(job, mark);
+          }
+          return { status: 'completed' };
+        }
+        const outcome = settleFailure(describeFailure(failure, attempt), attempt, retry);
+        await reportAttempt(config, new WebhookError('HANDLER_FAILED', { cause: failure }), info, retry, outcome);
+        return outcome;
+      } finally {
+        // A failure leaves the watermark as it was and frees the key for the next delivery.
+        if (held !== undefined) await Promise.resolve(held.freshness.end?.(job, held.mark)).catch(() => {});
+      }
     } catch (cause) {
       // A bug or a corrupt stored delivery: retried like a handler failure, then dead-lettered.
       const outcome = settleFailure({ ...describeFailure(cause, attempt), code: 'INTERNAL_ERROR' }, attempt, retry);
@@ -105,18 +145,43 @@ function createAttempt({ config, router }: ReceiverInternals, retry: RetryConfig
       return outcome;
     }
   };
+
+  /** The handlers, as the inline mode runs them: the failure, or `undefined`. */
+  async function runGuarded(
+    job: InboxJob,
+    envelope: WebhookEvent,
+    bytes: Uint8Array,
+    freshness: FreshnessInfo | undefined,
+    known: boolean,
+  ): Promise<unknown> {
+    const { delivery, attempt } = job;
+    const ctx = createContext(
+      {
+        idempotencyKey: delivery.deliveryId,
+        secretIndex: delivery.secretIndex,
+        receivedAt: new Date(delivery.receivedAt),
+        headers: delivery.headers ?? NO_HEADERS,
+        rawBody: bytes,
+        attempt,
+        deliveryId: delivery.deliveryId,
+        enqueuedAt: job.enqueuedAt,
+        freshness,
+      },
+      job.context,
+    );
+    const handlers = known ? router.handlersFor(envelope.event) : router.unknownHandlers;
+    return runHandlers(handlers, envelope, ctx);
+  }
 }
 
-function settleFailure(
-  error: InboxFailure,
-  attempt: number,
-  retry: RetryConfig,
-): Exclude<InboxOutcome, { status: 'completed' }> {
+type Failed = Extract<InboxOutcome, { status: 'retry' | 'dead' }>;
+
+function settleFailure(error: InboxFailure, attempt: number, retry: RetryConfig, delayMs?: number): Failed {
   if (attempt >= retry.attempts) return dead(error);
-  return { status: 'retry', delayMs: backoffMs(retry, attempt), error };
+  return { status: 'retry', delayMs: delayMs ?? backoffMs(retry, attempt), error };
 }
 
-function dead(error: InboxFailure): Exclude<InboxOutcome, { status: 'completed' }> {
+function dead(error: InboxFailure): Failed {
   return { status: 'dead', error };
 }
 

@@ -81,7 +81,12 @@ export type InboxOutcome =
   /** Try again after `delayMs` (backoff with jitter, decided by core). */
   | { status: 'retry'; delayMs: number; error: InboxFailure }
   /** Dead-letter it now, keeping `error`: the last attempt failed, or it can never succeed. */
-  | { status: 'dead'; error: InboxFailure };
+  | { status: 'dead'; error: InboxFailure }
+  /**
+   * Settle it for good without running anything: it is older than the watermark of its freshness
+   * key (receiver option `freshness`). Acknowledged like `completed`, never retried or dead-lettered.
+   */
+  | { status: 'stale'; watermarkMs: number };
 
 /**
  * Core's processing function, which engines call for every job they hand out. Never throws.
@@ -107,6 +112,11 @@ export interface ConsumeOptions {
   process: ProcessJob;
   /** Engine trouble that no job owns (a lost connection, a failed poll). */
   onError: (error: unknown) => void;
+  /**
+   * The receiver guards some events with `freshness`: the engine prepares its watermarks (the
+   * pg-boss inbox creates its table) before handing out jobs.
+   */
+  freshness?: boolean;
 }
 
 /**
@@ -128,9 +138,10 @@ export interface InboxConsumer {
  * @example
  * ```ts
  * const needsAnOperator: InboxState = 'dead'; // until redrive() or replay()
+ * const overtaken: InboxState = 'stale'; // final: a newer delivery of its freshness key was handled first
  * ```
  */
-export type InboxState = 'waiting' | 'delayed' | 'active' | 'completed' | 'dead';
+export type InboxState = 'waiting' | 'delayed' | 'active' | 'completed' | 'stale' | 'dead';
 
 /**
  * Counts by state.
@@ -148,6 +159,11 @@ export interface InboxStats {
   dead: number;
   /** Still retained: they deduplicate re-sends. */
   completed: number;
+  /**
+   * Settled stale, still retained (they deduplicate re-sends too): older than their freshness key's
+   * watermark, so no handler ran (receiver option `freshness`). Not counted in `completed`.
+   */
+  stale: number;
   /**
    * When the engine counted, if the counts are not live: pg-boss serves counts it refreshes at most
    * once a minute. Absent when the counts are read as asked (memory, BullMQ).
@@ -214,7 +230,7 @@ export type RedriveFilter = Omit<InboxFilter, 'state'> & { ids?: readonly string
  * ```ts
  * const inbox: Inbox = createMemoryInbox();
  * const webhooks = createWebhookReceiver({ secret, inbox });
- * await inbox.stats(); // { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0 }
+ * await inbox.stats(); // { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0, stale: 0 }
  * ```
  */
 export interface Inbox {

@@ -69,7 +69,7 @@ export function createInboxWorker(receiver: object, options: InboxWorkerOptions 
   };
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? 4));
   const stopTimeoutMs = timerMs('stopTimeoutMs', options.stopTimeoutMs ?? 30_000);
-  const process = createJobProcessor(internals, retry, inbox.engine.kind);
+  const process = createJobProcessor(internals, retry, inbox.engine);
   const { logger } = internals.config;
   let consumer: Promise<InboxConsumer> | undefined;
 
@@ -78,6 +78,7 @@ export function createInboxWorker(receiver: object, options: InboxWorkerOptions 
       consumer ??= inbox.engine.consume({
         concurrency,
         process,
+        freshness: internals.config.freshness !== undefined,
         onError: (error) => log(logger, 'error', `${inbox.engine.kind} inbox: ${describeError(error)}`),
       });
       await consumer;

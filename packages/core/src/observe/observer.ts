@@ -97,7 +97,7 @@ export interface WebhookObserver {
   storing?(delivery: StoringObservation, fromReceived: unknown): void;
   /** With an inbox: a worker starts an attempt. What it returns comes back in `attemptFinished`. */
   attemptStarted?(attempt: AttemptObservation): unknown;
-  /** With an inbox: how an attempt ended: succeeded, failed and retrying at a time, or dead-lettered. */
+  /** With an inbox: how an attempt ended: succeeded, failed and retrying at a time, dead-lettered, or stale. */
   attemptFinished?(result: AttemptResultObservation, fromStarted: unknown): void;
 }
 
@@ -158,7 +158,11 @@ export interface AttemptResultObservation {
   unknownEvent: boolean;
   engine: string;
   attempt: number;
-  outcome: 'succeeded' | 'retrying' | 'dead-lettered';
+  /**
+   * `stale`: settled for good without running a handler, because a newer delivery of its freshness
+   * key (receiver option `freshness`) was handled first.
+   */
+  outcome: 'succeeded' | 'retrying' | 'dead-lettered' | 'stale';
   /** When the engine will try again, for `retrying`. */
   retryAt?: Date;
   /** The failure's code and message (never a body), for `retrying` and `dead-lettered`. */
