@@ -10,6 +10,10 @@
 // - 'worker cN': one createInboxWorker at concurrency N, a no-op handler, draining a queue filled
 //   beforehand; deliveries per second from start to the last handler call. 'worker c8 ctx.pg': the
 //   same, with a handler that writes one row through ctx.pg (exactly once, in the job's transaction).
+//   'worker c8 freshness': 'worker c8' with the receiver option `freshness` on every delivery (each
+//   its own key, so nothing waits for another job of its key: the guard's own cost, a watermark read
+//   before and a raise after the handlers). 'worker c8' and 'worker c8 freshness' are the medians of
+//   three runs each, interleaved (off, on, off, on, ...).
 // - PGlite 'first start' and 'restart': createPgBossInbox({ pglite: dir }) until ready() resolves, on
 //   a new directory (PGlite creates the database, pg-boss its schema) and on that directory again.
 // PostgreSQL: DATABASE_URL; Redis: REDIS_URL. An unreachable server gives skipped rows. Each run
@@ -84,8 +88,13 @@ async function ackAdded(inbox, count, warmup) {
  * Fills the inbox with `count` deliveries, then times one worker draining them. With `effects`,
  * each handler writes one row through ctx.pg into that table.
  */
-async function workerRate(inbox, count, concurrency, effects) {
-  const webhooks = createWebhookReceiver({ secret: SECRET, inbox, logger: quiet });
+async function workerRate(inbox, count, concurrency, effects, freshness = false) {
+  const webhooks = createWebhookReceiver({
+    secret: SECRET,
+    inbox,
+    logger: quiet,
+    ...(freshness ? { freshness: { 'score.changed': (event) => `agent:${event.data.n}` } } : {}),
+  });
   let handled = 0;
   let resolveDone;
   const done = new Promise((resolve) => {
@@ -134,7 +143,7 @@ function rows(label, added, rates, note, extra = []) {
 }
 
 function skipped(label, reason) {
-  return ['ack added', 'worker c1', 'worker c8', 'worker c8 ctx.pg'].map((what) => ({
+  return ['ack added', 'worker c1', 'worker c8', 'worker c8 freshness', 'worker c8 ctx.pg'].map((what) => ({
     group: GROUP,
     name: `${label} ${what}`,
     value: Number.NaN,
@@ -152,20 +161,27 @@ async function measure(label, open, sizes, note, extra = []) {
       await close();
     }
   })();
-  const rates = [];
-  for (const [name, concurrency, withEffects] of [
-    ['c1', 1, false],
-    ['c8', 8, false],
-    ['c8 ctx.pg', 8, true],
-  ]) {
+  const rate = async (concurrency, withEffects, freshness) => {
     const { inbox, close, effects } = await open();
     try {
-      if (withEffects && effects === undefined) continue;
-      rates.push([name, await workerRate(inbox, sizes.jobs, concurrency, withEffects ? effects : undefined)]);
+      if (withEffects && effects === undefined) return undefined;
+      return await workerRate(inbox, sizes.jobs, concurrency, withEffects ? effects : undefined, freshness);
     } finally {
       await close();
     }
+  };
+  const rates = [['c1', await rate(1, false, false)]];
+  // Freshness on against off: interleaved runs, the median of each, so that machine noise hits both alike.
+  const off = [];
+  const on = [];
+  for (let round = 0; round < 3; round++) {
+    off.push(await rate(8, false, false));
+    on.push(await rate(8, false, true));
   }
+  const median = (values) => values.sort((a, b) => a - b)[1];
+  rates.push(['c8', median(off)], ['c8 freshness', median(on)]);
+  const withEffects = await rate(8, true, false);
+  if (withEffects !== undefined) rates.push(['c8 ctx.pg', withEffects]);
   return rows(label, added, rates, note, extra);
 }
 
@@ -258,7 +274,7 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
         async () => {
           const inbox = createPgBossInbox(
             { connectionString: DATABASE_URL, max: 12 },
-            { schema, queue: `bench-${suffix()}`, pollIntervalMs: 50 },
+            { schema, queue: `bench-${suffix()}`, pollIntervalMs: 50, freshnessTable: `${schema}.freshness` },
           );
           await inbox.ready();
           return { inbox, close: () => inbox.close(), effects: `${schema}.effects` };
