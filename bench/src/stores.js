@@ -3,12 +3,15 @@
 //   node bench/src/stores.js           # 5,000 timed deliveries per measurement
 //   node bench/src/stores.js --quick   # 1,000
 //
-// Two measurements per store, both sequential (one delivery at a time, so they are latencies,
+// Three measurements per store, all sequential (one delivery at a time, so they are latencies,
 // not throughput):
 //   - 'claim+complete': the store's own round trips for one successful delivery, timed directly.
 //   - 'receive() added': receive() with the store minus receive() with idempotency off, on the
 //     same signed bodies, interleaved delivery by delivery so machine noise hits both alike.
 //     p50 and p99 are each the difference of the two runs' percentiles.
+//   - 'freshness added': the same, receive() with the store and the `freshness` option (score
+//     deliveries for 200 agents, each newer than the last: every one checks and advances a
+//     watermark) minus receive() with the store alone.
 // Redis: REDIS_URL (default redis://127.0.0.1:6379). PostgreSQL: DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/test). A server that cannot be reached gives skipped rows.
 // Data is isolated (random key prefix, random table) and removed afterwards.
@@ -27,6 +30,9 @@ const SECRET = 'whsec_store_bench';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGETS = { redis: '<= 0.3', postgres: '<= 1' };
+/** What the freshness guard may add per delivery, on top of the store (issue 23). */
+const FRESHNESS_TARGETS = { redis: '<= 0.05', postgres: '<= 0.2' };
+const AGENTS = 200;
 const LEASE_MS = 60_000;
 const RETAIN_MS = 10 * 60_000;
 
@@ -91,11 +97,60 @@ async function timeReceiveAdded(store, count, warmup) {
   return { p50: b.p50 - a.p50, p99: b.p99 - a.p99, baseline: a };
 }
 
-async function measure(label, store, count, warmup, extra) {
+/**
+ * receive() with the store and `freshness` minus receive() with the store alone, interleaved on the
+ * same bodies (each receiver has its own key scope, so neither sees the other's as a duplicate).
+ */
+async function timeFreshnessAdded(store, count, warmup) {
+  const run = randomBytes(4).toString('hex');
+  const idempotency = (scope) => ({ store, leaseMs: LEASE_MS, scope: `${scope}-${run}` });
+  const keyOf = (event) => `agent-score:${event.data.agentId}`;
+  const plain = createWebhookReceiver({ secret: SECRET, idempotency: idempotency('plain') });
+  const guarded = createWebhookReceiver({
+    secret: SECRET,
+    idempotency: idempotency('guarded'),
+    freshness: { 'score.changed': keyOf },
+  });
+  for (const receiver of [plain, guarded]) receiver.on('score.changed', () => {});
+  const data = sampleData('score.changed');
+  const base = Date.now() - 3_600_000;
+  const deliveries = Array.from({ length: warmup + count }, (_, i) =>
+    createSignedDelivery(
+      'score.changed',
+      { ...data, agentId: `agent-${run}-${i % AGENTS}` },
+      { secret: SECRET, timestamp: new Date(base + i) },
+    ),
+  );
+  const without = [];
+  const withGuard = [];
+  for (let i = 0; i < deliveries.length; i++) {
+    const { body, headers } = deliveries[i];
+    const order = i % 2 === 0 ? [plain, guarded] : [guarded, plain];
+    for (const receiver of order) {
+      const started = now();
+      const result = await receiver.receive({ rawBody: body, headers, method: 'POST' });
+      const took = ms(started, now());
+      if (result.status !== 200 || result.body.duplicate || result.body.stale) {
+        throw new Error(`receive() answered ${result.status} ${JSON.stringify(result.body)}`);
+      }
+      if (i >= warmup) (receiver === plain ? without : withGuard).push(took);
+    }
+  }
+  const a = summarize(without);
+  const b = summarize(withGuard);
+  return { p50: b.p50 - a.p50, p99: b.p99 - a.p99, baseline: a };
+}
+
+async function measure(label, store, count, warmup, extra, freshnessExtra = {}) {
   const direct = await timeClaimComplete(store, count, warmup);
   const added = await timeReceiveAdded(store, count, warmup);
+  const fresh = await timeFreshnessAdded(store, count, warmup);
   const note = `${count} sequential deliveries on loopback`;
   return [
+    row(`${label} freshness added`, fresh, {
+      ...freshnessExtra,
+      note: `${note}, ${AGENTS} agents; receive() with the store alone: p50 ${round(fresh.baseline.p50)} ms, p99 ${round(fresh.baseline.p99)} ms`,
+    }),
     row(`${label} claim+complete`, direct, { ...extra, note }),
     row(`${label} receive() added`, added, {
       ...extra,
@@ -105,7 +160,7 @@ async function measure(label, store, count, warmup, extra) {
 }
 
 function skippedRows(label, reason, extra) {
-  return ['claim+complete', 'receive() added'].map((what) => ({
+  return ['claim+complete', 'receive() added', 'freshness added'].map((what) => ({
     group: GROUP,
     name: `${label} ${what}`,
     value: Number.NaN,
@@ -116,6 +171,7 @@ function skippedRows(label, reason, extra) {
 }
 
 const target = (name) => ({ target: TARGETS[name], targetOn: 'value' });
+const freshnessTarget = (name) => ({ target: FRESHNESS_TARGETS[name], targetOn: 'value' });
 
 async function redisRows(count, warmup) {
   const prefix = `armalo-bench:${randomBytes(6).toString('hex')}:`;
@@ -129,9 +185,14 @@ async function redisRows(count, warmup) {
   }
   try {
     rows.push(
-      ...(await measure('redis (ioredis)', createRedisStore({ client: io, keyPrefix: `${prefix}io:` }), count, warmup, {
-        ...target('redis'),
-      })),
+      ...(await measure(
+        'redis (ioredis)',
+        createRedisStore({ client: io, keyPrefix: `${prefix}io:` }),
+        count,
+        warmup,
+        target('redis'),
+        freshnessTarget('redis'),
+      )),
     );
     const createClient = await loadNodeRedis();
     if (createClient === undefined) {
@@ -141,7 +202,9 @@ async function redisRows(count, warmup) {
       const store = createRedisStore({ client, keyPrefix: `${prefix}node:` });
       await client.connect();
       try {
-        rows.push(...(await measure('redis (node-redis)', store, count, warmup, target('redis'))));
+        rows.push(
+          ...(await measure('redis (node-redis)', store, count, warmup, target('redis'), freshnessTarget('redis'))),
+        );
       } finally {
         await client.close();
       }
@@ -187,11 +250,11 @@ async function postgresRows(count, warmup) {
     await durable.migrate();
     const fast = createPostgresStore({ pool, table, synchronousCommit: false, onPoolError: false });
     return [
-      ...(await measure('postgres', durable, count, warmup, target('postgres'))),
-      ...(await measure('postgres (synchronousCommit: false)', fast, count, warmup, {})),
+      ...(await measure('postgres', durable, count, warmup, target('postgres'), freshnessTarget('postgres'))),
+      ...(await measure('postgres (synchronousCommit: false)', fast, count, warmup, {}, freshnessTarget('postgres'))),
     ];
   } finally {
-    await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+    await pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_watermarks"`);
     await pool.end();
   }
 }

@@ -97,6 +97,7 @@ const ok = { status: 200, body: { ok: true } } as const;
 const unsupported = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } as const;
 const duplicate = { status: 200, body: { ok: true, duplicate: true } } as const;
 const queued = { status: 200, body: { ok: true, queued: true } } as const;
+const stale = { status: 200, body: { ok: true, stale: true } } as const;
 
 const scoreDelivery = () => signed('score.changed', sampleData('score.changed'));
 // One fixed delivery reused across steps of the same case (a retry resends the same bytes).
@@ -175,6 +176,35 @@ export const conformanceCases: ConformanceCase[] = [
       ];
     })(),
     calls: ['score.changed'],
+  },
+  {
+    name: 'freshness: a delivery older than the newest handled for its key is acknowledged stale and runs nothing',
+    setup: 'freshness',
+    steps: (() => {
+      const newest = now();
+      const older = new Date(newest.getTime() - 60_000);
+      const score = (at: Date) => () => signed('score.changed', sampleData('score.changed'), { timestamp: at });
+      return [
+        { request: score(newest), expect: ok },
+        // The other event name for the same agent's score shares the watermark.
+        {
+          request: () => signed('agent.score.changed', sampleData('agent.score.changed'), { timestamp: older }),
+          expect: stale,
+        },
+        { request: score(older), expect: stale },
+        // Equal timestamps are not stale.
+        {
+          request: () =>
+            signed(
+              'agent.score.changed',
+              { ...sampleData('agent.score.changed'), compositeScore: 1 },
+              { timestamp: newest },
+            ),
+          expect: ok,
+        },
+      ];
+    })(),
+    calls: ['score.changed', 'agent.score.changed'],
   },
   {
     name: 'a delivery signed with the previous secret verifies during rotation',

@@ -33,7 +33,8 @@ export type Setup =
   | 'inbox'
   | 'inbox-down'
   | 'inbox-hung'
-  | 'inbox-full';
+  | 'inbox-full'
+  | 'freshness';
 
 export interface Fixture {
   receiver: WebhookReceiver<Record<string, z.ZodType>>;
@@ -41,7 +42,10 @@ export interface Fixture {
   calls: string[];
   /** Everything the receiver logged or reported, to check no secret or signature leaks. */
   logs: string[];
-  /** What core's observer hook saw answered, in order: the code, or `OK` for a 200. */
+  /**
+   * What core's observer hook saw answered, in order: the code, or the outcome of a 200 (an unknown
+   * event's read as `handled`, as a client reads it).
+   */
   observed: string[];
 }
 
@@ -104,6 +108,13 @@ export function createFixture(setup: Setup): Fixture {
     });
     options.inbox = { engine: inbox, maxBacklog: 1 };
   }
+  if (setup === 'freshness') {
+    // Both score events describe an agent's score: one watermark for the two names.
+    options.freshness = {
+      'score.changed': (event) => `agent-score:${event.data.agentId}`,
+      'agent.score.changed': (event) => `agent-score:${String(event.data.agentId)}`,
+    };
+  }
   if (setup === 'user-schema') {
     options.schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) };
   }
@@ -120,6 +131,8 @@ export function createFixture(setup: Setup): Fixture {
     calls.push(`unknown:${event.event}`);
   });
   // Every adapter reports through core's observer hook: the table checks it saw each answer.
-  observe(receiver, { answered: (answer) => observed.push(answer.code ?? 'OK') });
+  observe(receiver, {
+    answered: (answer) => observed.push(answer.code ?? (answer.outcome === 'unknown' ? 'handled' : answer.outcome)),
+  });
   return { receiver, calls, logs, observed };
 }

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { outcomeOf } from '@armalo-webhooks/core';
 import { describe, expect, it } from 'vitest';
 import {
   type BodyConsumption,
@@ -96,7 +97,8 @@ async function runCase(target: ConformanceTarget, testCase: ConformanceCase): Pr
       signatures.push(...signaturesOf(request));
       const answer = await mounted.send(request);
       expectAnswer(answer, step.expect, `step ${index + 1}`, signatures, target.rawBodyFix);
-      answered.push(answer.status === 200 ? 'OK' : String((answer.body as { code?: unknown }).code));
+      // A 200 is named by its outcome as a client reads it (handled, duplicate, stale, queued).
+      answered.push(answer.status === 200 ? outcomeOf(answer) : String((answer.body as { code?: unknown }).code));
     }
     expect(fixture.calls).toEqual(testCase.calls);
     if (!mounted.remote) expect(fixture.observed, 'what the observer hook saw').toEqual(answered);

@@ -199,3 +199,40 @@ describe('instrument() with event names a sender makes up', () => {
     expect(points.reduce((sum, point) => sum + point.value, 0)).toBe(1_200);
   });
 });
+
+describe('instrument() with the freshness guard', () => {
+  it('marks a stale delivery on its span (outcome and attribute) and counts it by event', async () => {
+    const metricReader = new TestReader();
+    const spans = new InMemorySpanExporter();
+    const webhooks = createWebhookReceiver({
+      secret: SECRET,
+      logger: { warn: () => {}, error: () => {} },
+      freshness: { 'score.changed': (event) => event.data.agentId },
+    });
+    webhooks.on('score.changed', () => {});
+    instrument(webhooks, {
+      tracerProvider: new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+      meterProvider: new MeterProvider({ readers: [metricReader] }),
+    });
+    const receive = async (timestamp: Date) => {
+      const delivery = createSignedDelivery('score.changed', sampleData('score.changed'), {
+        secret: SECRET,
+        timestamp,
+      });
+      return (await webhooks.receive({ rawBody: delivery.body, headers: delivery.headers })).body;
+    };
+    const newest = new Date();
+    expect(await receive(newest)).toEqual({ ok: true });
+    expect(await receive(new Date(newest.getTime() - 1_000))).toEqual({ ok: true, stale: true });
+    const attributes = spans.getFinishedSpans().map((span) => span.attributes);
+    expect(attributes[0]?.[ATTRIBUTES.stale]).toBeUndefined();
+    expect(attributes[1]).toMatchObject({ [ATTRIBUTES.outcome]: 'stale', [ATTRIBUTES.stale]: true });
+    const { resourceMetrics } = await metricReader.collect();
+    const stale = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .find((item) => item.descriptor.name === METRICS.stale);
+    expect(stale?.dataPoints.map((point) => [point.attributes[ATTRIBUTES.event], point.value])).toEqual([
+      ['score.changed', 1],
+    ]);
+  });
+});

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, IdempotencyStore } from '@armalo-webhooks/core';
+import type {
+  Claim,
+  FreshnessCapability,
+  FreshnessClaim,
+  FreshnessMark,
+  IdempotencyStore,
+} from '@armalo-webhooks/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sleep } from './servers.js';
 
@@ -183,6 +189,91 @@ export function describeStoreContract(name: string, setup: () => StoreUnderTest 
       await store.complete(key, token, LONG);
       const claims = await Promise.all(Array.from({ length: 100 }, () => store.claim(key, LONG)));
       expect(tally(claims)).toEqual({ claimed: 0, duplicate: 100, 'in-flight': 0 });
+    });
+
+    describe(`${name} keeps freshness watermarks (the FreshnessCapability)`, () => {
+      let fresh: FreshnessCapability;
+      let elapse: (ms: number) => Promise<void>;
+      let mark: (timestampMs: number) => FreshnessMark;
+      const delivery = () => `contract:${randomUUID()}`;
+
+      beforeEach(async () => {
+        const target = await setup();
+        if (target.store.freshness === undefined) throw new Error(`${name} has no freshness capability`);
+        fresh = target.store.freshness;
+        elapse = target.elapse ?? sleep;
+        const freshnessKey = `scope:agent-score:${randomUUID()}`;
+        mark = (timestampMs) => ({ key: freshnessKey, timestampMs });
+      });
+
+      const claimed = async (key: string, at: number, leaseMs = LONG) => {
+        const claim = await fresh.claim(key, leaseMs, mark(at));
+        expect(claim.status).toBe('claimed');
+        return claim as Extract<FreshnessClaim, { status: 'claimed' }>;
+      };
+
+      it('reads the watermark with the claim; an older delivery is stale, an equal one is not', async () => {
+        const first = delivery();
+        const a = await claimed(first, 2_000);
+        expect(a.watermarkMs).toBe(undefined);
+        expect(await fresh.complete(first, a.token, LONG, mark(2_000))).toBe(true);
+        expect(await fresh.claim(delivery(), LONG, mark(1_999))).toEqual({ status: 'stale', watermarkMs: 2_000 });
+        const equal = delivery();
+        const b = await claimed(equal, 2_000);
+        expect(b.watermarkMs).toBe(2_000);
+        expect(await fresh.complete(equal, b.token, LONG, mark(2_000))).toBe(false);
+        const newer = delivery();
+        const c = await claimed(newer, 3_000);
+        expect(await fresh.complete(newer, c.token, LONG, mark(3_000))).toBe(true);
+        expect(await fresh.claim(delivery(), LONG, mark(2_500))).toEqual({ status: 'stale', watermarkMs: 3_000 });
+      });
+
+      it('a completed delivery is a duplicate before it is stale, and a stale one claims nothing', async () => {
+        const old = delivery();
+        const a = await claimed(old, 1_000);
+        await fresh.complete(old, a.token, LONG, mark(1_000));
+        const newer = delivery();
+        const b = await claimed(newer, 2_000);
+        await fresh.complete(newer, b.token, LONG, mark(2_000));
+        expect(await fresh.claim(old, LONG, mark(1_000))).toEqual({ status: 'duplicate' });
+        const stale = delivery();
+        expect((await fresh.claim(stale, LONG, mark(1_500))).status).toBe('stale');
+        expect((await fresh.claim(stale, LONG, mark(1_500))).status).toBe('stale');
+      });
+
+      it('holds the key for one delivery at a time, until it completes, is released, or its lease ends', async () => {
+        const one = delivery();
+        const a = await claimed(one, 1_000);
+        const other = delivery();
+        const busy = await fresh.claim(other, LONG, mark(2_000));
+        expect(busy.status).toBe('in-flight');
+        if (busy.status === 'in-flight') expect(busy.retryAfterMs).toBeGreaterThan(0);
+        await fresh.release(one, a.token, mark(1_000));
+        const b = await claimed(other, 2_000);
+        // A released (failed) delivery did not advance the watermark.
+        expect(b.watermarkMs).toBe(undefined);
+        await fresh.complete(other, b.token, LONG, mark(2_000));
+        const short = delivery();
+        await claimed(short, 3_000, SHORT);
+        await elapse(PAST_SHORT);
+        await claimed(delivery(), 4_000);
+      });
+
+      it('of many concurrent claims of one key, exactly one is claimed', async () => {
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, index) => fresh.claim(delivery(), LONG, mark(1_000 + index))),
+        );
+        expect(claims.filter((claim) => claim.status === 'claimed')).toHaveLength(1);
+        expect(claims.filter((claim) => claim.status === 'in-flight')).toHaveLength(19);
+      });
+
+      it('a completion whose lease ran out still raises the watermark: the handlers did succeed', async () => {
+        const slow = delivery();
+        const a = await claimed(slow, 5_000, SHORT);
+        await elapse(PAST_SHORT);
+        expect(await fresh.complete(slow, a.token, LONG, mark(5_000))).toBe(true);
+        expect(await fresh.claim(delivery(), LONG, mark(4_000))).toEqual({ status: 'stale', watermarkMs: 5_000 });
+      });
     });
   });
 }

@@ -4,7 +4,8 @@ import { createWebhookReceiver, EVENT_CATALOG } from '@armalo-webhooks/core';
 import { createNodeHandler } from '@armalo-webhooks/core/node';
 import { sign } from '@armalo-webhooks/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildDelivery, classifyResponse, sendDelivery } from './send.js';
+import { formatSummary } from './commands/send.js';
+import { buildDelivery, classifyResponse, type DeliveryResponse, sendDelivery } from './send.js';
 
 const SECRET = 'whsec_unit';
 const TIMESTAMP = '2026-03-16T10:05:00.000Z';
@@ -34,6 +35,7 @@ describe('classifyResponse', () => {
     expect(classifyResponse(200, { ok: true, duplicate: true })).toBe('duplicate');
     // An inbox receiver stored it: nothing ran yet.
     expect(classifyResponse(200, { ok: true, queued: true })).toBe('queued');
+    expect(classifyResponse(200, { ok: true, stale: true })).toBe('stale');
     expect(classifyResponse(500, { code: 'HANDLER_FAILED' })).toBe('rejected');
     expect(classifyResponse(409, { code: 'DELIVERY_IN_PROGRESS' })).toBe('in-progress');
     expect(classifyResponse(401, { code: 'INVALID_SIGNATURE' })).toBe('rejected');
@@ -131,6 +133,24 @@ describe('sendDelivery with count', () => {
   it('refuses data or a timestamp, which would make the deliveries one', async () => {
     await expect(sendDelivery({ url, event: 'escrow.funded', secret: SECRET, count: 2, data: {} })).rejects.toThrow(
       /give no data or timestamp/,
+    );
+  });
+});
+
+describe('formatSummary', () => {
+  it('counts stale answers only when the receiver gave some', () => {
+    const response = (outcome: 'handled' | 'stale' | 'duplicate'): DeliveryResponse => ({
+      status: 200,
+      statusText: 'OK',
+      bodyText: '',
+      outcome,
+      latencyMs: 1,
+    });
+    expect(formatSummary([response('handled'), response('duplicate')])).toMatch(
+      /^2 sent: 1 handled, 1 duplicate, 0 in-progress, 0 rejected/,
+    );
+    expect(formatSummary([response('handled'), response('stale'), response('stale')])).toMatch(
+      /^3 sent: 1 handled, 0 duplicate, 2 stale, 0 in-progress, 0 rejected/,
     );
   });
 });

@@ -70,7 +70,8 @@ export function buildDelivery(options: BuildDeliveryOptions): Delivery {
 /**
  * What happened to one delivery attempt, as the receiver described it.
  * `handled`: 2xx, handlers ran. `queued`: 2xx with `queued: true`, an inbox stored it for a worker.
- * `duplicate`: 2xx with `duplicate: true`, nothing ran. `in-progress`: 409 `DELIVERY_IN_PROGRESS`, a
+ * `duplicate`: 2xx with `duplicate: true`, nothing ran. `stale`: 2xx with `stale: true`, older than
+ * the newest delivery the receiver handled for its freshness key, nothing ran. `in-progress`: 409 `DELIVERY_IN_PROGRESS`, a
  * concurrent attempt holds the delivery. `rejected`: any other answer.
  *
  * @example
@@ -78,7 +79,7 @@ export function buildDelivery(options: BuildDeliveryOptions): Delivery {
  * const outcome: Outcome = classifyResponse(200, { ok: true, duplicate: true }); // 'duplicate'
  * ```
  */
-export type Outcome = 'handled' | 'queued' | 'duplicate' | 'in-progress' | 'rejected';
+export type Outcome = 'handled' | 'queued' | 'duplicate' | 'stale' | 'in-progress' | 'rejected';
 
 /**
  * One answer from the receiver.
@@ -142,6 +143,7 @@ export function classifyResponse(status: number, json: unknown): Outcome {
     case 'handled':
     case 'queued':
     case 'duplicate':
+    case 'stale':
       return outcome;
     case 'unknown': // only a receiver knows it; kept here so that a new outcome is a choice, not a default
       return 'handled';

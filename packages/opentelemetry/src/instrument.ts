@@ -71,6 +71,7 @@ export function instrument(
   // instrumentation on).
   const deliveries = createCount(meter, METRICS.deliveries, 'Deliveries answered, by code, event and secret index');
   const refusals = createCount(meter, METRICS.refusals, 'Deliveries refused (4xx), by code');
+  const stale = createCount(meter, METRICS.stale, 'Deliveries older than their freshness key watermark, by event');
   const duration = meter.createHistogram(METRICS.receiveDuration, {
     description: 'From the start of an exchange to its answer',
     unit: 's',
@@ -107,6 +108,8 @@ export function instrument(
       });
       duration.record(answer.durations.totalMs / 1000);
       if (answer.outcome === 'refused') refusals.add(code, () => ({ [ATTRIBUTES.code]: code }));
+      if (answer.outcome === 'stale')
+        stale.add(`${event}`, () => (event === undefined ? {} : { [ATTRIBUTES.event]: event }));
     },
     // Stored with the delivery, so that the worker's attempts join this trace.
     storing(delivery, span) {
@@ -209,5 +212,6 @@ function attributesOf(answer: AnsweredObservation): Attributes {
   if (answer.code !== undefined) attributes[ATTRIBUTES.code] = answer.code;
   if (answer.secretIndex !== undefined) attributes[ATTRIBUTES.secretIndex] = answer.secretIndex;
   if (answer.aborted) attributes[ATTRIBUTES.aborted] = true;
+  if (answer.outcome === 'stale') attributes[ATTRIBUTES.stale] = true;
   return attributes;
 }

@@ -16,6 +16,11 @@ export const ATTRIBUTES = {
   code: 'armalo.webhook.code',
   duplicate: 'armalo.webhook.duplicate',
   queued: 'armalo.webhook.queued',
+  /**
+   * Set (true) when the delivery was older than the newest one handled for its freshness key (the
+   * receiver's `freshness` option): acknowledged, no handler ran.
+   */
+  stale: 'armalo.webhook.stale',
   /** Which configured secret verified the delivery (0 = the first): rotation progress. */
   secretIndex: 'armalo.webhook.secret_index',
   /** Set when the client went away before its body arrived. */
@@ -26,8 +31,9 @@ export const ATTRIBUTES = {
   /** On the attempt span of a replay: the id of the job it replays. */
   replayOf: 'armalo.webhook.replay_of',
   /**
-   * How it ended: on the receive span, the delivery's outcome (`handled`, `duplicate`, `queued`,
-   * `refused`, `failed`); on an attempt, `succeeded`, `retrying`, `dead-lettered` or `stale`.
+   * How it ended: on the receive span, the delivery's outcome (`handled`, `duplicate`, `stale`,
+   * `queued`, `refused`, `failed`, `unknown`); on an attempt, `succeeded`, `retrying`,
+   * `dead-lettered` or `stale`.
    */
   outcome: 'armalo.webhook.outcome',
   /** Messaging conventions on the worker's span. */
@@ -51,6 +57,11 @@ export const METRICS = {
    * (which secret verified it: rotation progress).
    */
   deliveries: 'armalo.webhook.deliveries',
+  /**
+   * Counter: deliveries acknowledged as stale by the freshness guard, by event: how often Armalo's
+   * deliveries arrive out of order for the same key.
+   */
+  stale: 'armalo.webhook.stale',
   /** Counter: 4xx answers by code (a spike of INVALID_SIGNATURE after a rotation is an incident). */
   refusals: 'armalo.webhook.refusals',
   /** Histogram, seconds: from the start of an exchange to its answer. */

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, IdempotencyStore, WebhookLogger } from '@armalo-webhooks/core';
+import type {
+  Claim,
+  FreshnessCapability,
+  FreshnessClaim,
+  FreshnessMark,
+  IdempotencyStore,
+  WebhookLogger,
+} from '@armalo-webhooks/core';
 import { createLoggerSlot, listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { DEFAULT_TABLE, migrationSql } from './migration.js';
 import type { PgPoolLike, PgQueryConfig } from './pool.js';
@@ -78,8 +85,10 @@ export interface PostgresStore extends IdempotencyStore {
   readonly table: string;
   /** Creates the table and its index if missing (see `migrationSql`); safe to run from every process at once. */
   migrate(): Promise<void>;
-  /** Deletes rows whose lease or retention has ended; resolves to how many. */
+  /** Deletes rows (and freshness watermarks) whose lease or retention has ended; resolves to how many. */
   prune(options?: PruneOptions): Promise<number>;
+  /** The freshness guard's capability: the receiver's `freshness` option works with this store. */
+  readonly freshness: FreshnessCapability;
 }
 
 /**
@@ -90,7 +99,10 @@ export interface PostgresStore extends IdempotencyStore {
  *
  * `complete` marks the key done when the caller's token holds it (even with its lease run out)
  * or nobody holds a live lease; a newer owner's live lease is left alone. `release` deletes the
- * row only while the caller's token holds it. A failing or unreachable server makes calls reject
+ * row only while the caller's token holds it. With the receiver's `freshness` option, a guarded
+ * delivery's claim also reads its freshness key's watermark and holds the key (see
+ * `migrationSql`), and its completion raises the watermark, each in one statement: no extra round
+ * trip. A failing or unreachable server makes calls reject
  * (within `timeoutMs`), which the receiver answers with 503 IDEMPOTENCY_STORE_UNAVAILABLE.
  *
  * @example
@@ -117,7 +129,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const logger = createLoggerSlot(options.logger);
   listenForErrors(pool, options.onPoolError, 'PostgreSQL store: pool error', logger.get);
 
-  function query(name: 'claim' | 'complete' | 'release' | 'prune', values: unknown[]) {
+  function query(name: Exclude<keyof typeof sql, 'namePrefix'>, values: unknown[]) {
     const config: PgQueryConfig = { text: sql[name], values };
     if (prepared) config.name = `${sql.namePrefix}_${name}`;
     return pool.query(config);
@@ -141,9 +153,44 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return { status: 'in-flight' };
   }
 
+  async function freshClaim(key: string, leaseMs: number, mark: FreshnessMark): Promise<FreshnessClaim> {
+    const token = randomUUID();
+    const lease = milliseconds(leaseMs);
+    const at = timestamp(mark.timestampMs);
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const { rows } = await query('freshClaim', [key, token, lease, mark.key, at]);
+      const row = rows[0] as { status: string; retry_after_ms: number | null; watermark_ms: number | null } | undefined;
+      // No row: a concurrent claim committed after this statement's snapshot (see `claim`).
+      if (row === undefined) continue;
+      const watermarkMs = row.watermark_ms === null ? undefined : Number(row.watermark_ms);
+      if (row.status === 'claimed') return { status: 'claimed', token, watermarkMs };
+      if (row.status === 'stale' && watermarkMs !== undefined) return { status: 'stale', watermarkMs };
+      if (row.status === 'duplicate') return { status: 'duplicate' };
+      if (row.status === 'lost') {
+        // The key was held, but the delivery's row went live after the snapshot: free the key, look again.
+        await query('freeHolder', [mark.key, token]);
+        continue;
+      }
+      const retryAfterMs = Number(row.retry_after_ms);
+      return retryAfterMs > 0 ? { status: 'in-flight', retryAfterMs } : { status: 'in-flight' };
+    }
+    return { status: 'in-flight' };
+  }
+
   return {
     table: table.sql,
     claim,
+    freshness: {
+      claim: freshClaim,
+      async complete(key, token, retainMs, mark) {
+        const retain = retainMs >= FOREVER_MS ? null : milliseconds(retainMs);
+        const { rows } = await query('freshComplete', [key, token, retain, mark.key, timestamp(mark.timestampMs)]);
+        return (rows[0] as { advanced?: boolean } | undefined)?.advanced === true;
+      },
+      async release(key, token, mark) {
+        await query('freshRelease', [key, token, mark.key]);
+      },
+    },
     async complete(key, token, retainMs) {
       const retain = retainMs >= FOREVER_MS ? null : milliseconds(retainMs);
       await query('complete', [key, token, retain]);
@@ -164,13 +211,22 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         throw new RangeError('armalo-webhooks/postgres: `batchSize` must be a positive integer');
       }
       let total = 0;
-      for (;;) {
-        const { rowCount } = await query('prune', [batchSize]);
-        total += rowCount ?? 0;
-        if ((rowCount ?? 0) < batchSize) return total;
+      for (const statement of ['prune', 'pruneWatermarks'] as const) {
+        for (;;) {
+          const { rowCount } = await query(statement, [batchSize]);
+          total += rowCount ?? 0;
+          if ((rowCount ?? 0) < batchSize) break;
+        }
       }
+      return total;
     },
   };
+}
+
+/** A timestamp in whole milliseconds, as the watermark column holds them. */
+function timestamp(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`armalo-webhooks/postgres: invalid timestamp ${ms}`);
+  return String(Math.floor(ms));
 }
 
 /** Whole milliseconds, at least 1. */

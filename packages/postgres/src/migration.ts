@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseTableName } from './table-name.js';
+import { parseTableName, shortName, watermarkTable } from './table-name.js';
 
 /**
  * The table used when `table` is not given.
@@ -21,6 +21,12 @@ export const DEFAULT_TABLE = 'armalo_webhook_idempotency';
  * token), `lease_expires_at` (when the current or last lease ends), `retain_until` (when a done
  * key may be forgotten; NULL while leased). The index serves `prune()`.
  *
+ * The second table, `<table>_watermarks`, holds the freshness guard's watermarks (the receiver's
+ * `freshness` option): per freshness key, `watermark_ms` (the newest handled envelope timestamp),
+ * `advanced_by` (the token of the completion that set it), `owner_token` and `lease_expires_at`
+ * (the delivery whose handlers run for the key), `retain_until` (when the watermark may be
+ * forgotten). It is created even when `freshness` is unused, and stays empty then.
+ *
  * @example
  * ```ts
  * import { migrationSql } from '@armalo-webhooks/postgres';
@@ -28,7 +34,9 @@ export const DEFAULT_TABLE = 'armalo_webhook_idempotency';
  * ```
  */
 export function migrationSql(table: string = DEFAULT_TABLE): string {
-  const { sql, name } = parseTableName(table);
+  const parsed = parseTableName(table);
+  const { sql, name } = parsed;
+  const watermarks = watermarkTable(parsed);
   // Index names share the 63-byte limit; a long table name is cut and made unique with a hash.
   const base =
     name.length <= 48 ? name : `${name.slice(0, 39)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
@@ -42,6 +50,15 @@ export function migrationSql(table: string = DEFAULT_TABLE): string {
   CHECK ((state = 'done') = (retain_until IS NOT NULL))
 );
 CREATE INDEX IF NOT EXISTS ${index} ON ${sql} ((coalesce(retain_until, lease_expires_at)));
+CREATE TABLE IF NOT EXISTS ${watermarks.sql} (
+  key text PRIMARY KEY,
+  watermark_ms bigint,
+  advanced_by text,
+  owner_token text,
+  lease_expires_at timestamptz NOT NULL,
+  retain_until timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "${shortName(watermarks.name, '_expiry_idx')}" ON ${watermarks.sql} (retain_until);
 `;
 }
 

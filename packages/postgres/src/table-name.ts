@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 const PART = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_IDENTIFIER = 63;
 
@@ -31,4 +33,27 @@ export function parseTableName(table: string): TableName {
   const schema = parts.length === 2 ? parts[0] : undefined;
   const sql = parts.map((part) => `"${part}"`).join('.');
   return { sql, schema, name };
+}
+
+/**
+ * The table of freshness watermarks that goes with a store's table: `<table>_watermarks`, in the
+ * same schema (a name that would pass 63 bytes is cut and made unique with a hash).
+ *
+ * @example
+ * ```ts
+ * watermarkTable(parseTableName('webhooks.idempotency')).sql; // '"webhooks"."idempotency_watermarks"'
+ * ```
+ */
+export function watermarkTable(table: TableName): TableName {
+  const name = shortName(table.name, '_watermarks');
+  const parts = table.schema === undefined ? [name] : [table.schema, name];
+  return { sql: parts.map((part) => `"${part}"`).join('.'), schema: table.schema, name };
+}
+
+/** `name` + `suffix` within the 63-byte identifier limit: a long name is cut and made unique with a hash. */
+export function shortName(name: string, suffix: string): string {
+  const full = name + suffix;
+  if (full.length <= MAX_IDENTIFIER) return full;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_IDENTIFIER - suffix.length - 9)}_${hash}${suffix}`;
 }

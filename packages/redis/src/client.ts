@@ -39,8 +39,8 @@ export interface NodeRedisClientLike {
  */
 export type RedisClientLike = IoRedisClientLike | NodeRedisClientLike;
 
-/** Runs a script on one key, whichever client it is. */
-export type RunScript = (script: Script, key: string, args: string[]) => Promise<unknown>;
+/** Runs a script on one key (or several), whichever client it is. */
+export type RunScript = (script: Script, key: string | readonly string[], args: string[]) => Promise<unknown>;
 
 /**
  * Adapts either client to one call. EVALSHA first; on NOSCRIPT (a restarted or failed-over server
@@ -49,11 +49,12 @@ export type RunScript = (script: Script, key: string, args: string[]) => Promise
 export function scriptRunner(client: RedisClientLike): RunScript {
   const send = commandSender(client);
   return async (script, key, args) => {
+    const keys = typeof key === 'string' ? ['1', key] : [String(key.length), ...key];
     try {
-      return await send(['EVALSHA', script.sha, '1', key, ...args]);
+      return await send(['EVALSHA', script.sha, ...keys, ...args]);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return send(['EVAL', script.source, '1', key, ...args]);
+      return send(['EVAL', script.source, ...keys, ...args]);
     }
   };
 }

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Claim, IdempotencyStore, WebhookLogger } from '@armalo-webhooks/core';
+import type {
+  Claim,
+  FreshnessCapability,
+  FreshnessClaim,
+  IdempotencyStore,
+  WebhookLogger,
+} from '@armalo-webhooks/core';
 import { createLoggerSlot, listenForErrors } from '@armalo-webhooks/core/store-kit';
 import { type RedisClientLike, scriptRunner } from './client.js';
-import { CLAIM, COMPLETE, RELEASE } from './scripts.js';
+import { CLAIM, COMPLETE, FRESH_CLAIM, FRESH_COMPLETE, FRESH_RELEASE, RELEASE } from './scripts.js';
 
 /** Longer retention than this is kept without expiry (Redis rejects absurd PX values). */
 const FOREVER_MS = 100 * 365 * 24 * 60 * 60 * 1000;
@@ -41,8 +47,10 @@ export interface RedisStoreOptions {
  * ```
  */
 export interface RedisStore extends IdempotencyStore {
-  /** The Redis key that holds a delivery key. */
+  /** The Redis key that holds a delivery key (of a delivery without a freshness key). */
   keyFor(key: string): string;
+  /** The freshness guard's capability: the receiver's `freshness` option works with this store. */
+  readonly freshness: FreshnessCapability;
 }
 
 /**
@@ -53,7 +61,9 @@ export interface RedisStore extends IdempotencyStore {
  * Claims are one Lua script, so a key is claimed by exactly one caller. `complete` marks the key
  * done when the caller's token holds it or nobody holds it (its lease ran out and nobody claimed
  * since); a newer owner's live lease is left alone. `release` deletes the key only while the
- * caller's token holds it. A failing server makes calls reject, and the receiver's
+ * caller's token holds it. With the receiver's `freshness` option, a guarded delivery's claim also
+ * reads its freshness key's watermark and takes the key's holder lease, and its completion raises
+ * the watermark, in the same scripts: no extra round trip. A failing server makes calls reject, and the receiver's
  * `idempotency.timeoutMs` bounds a call to one that does not answer: both answer 503
  * IDEMPOTENCY_STORE_UNAVAILABLE.
  *
@@ -101,8 +111,55 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async release(key, token) {
       await run(RELEASE, keyFor(key), [token]);
     },
+    freshness: {
+      async claim(key, leaseMs, mark): Promise<FreshnessClaim> {
+        const token = randomUUID();
+        const reply = await run(FRESH_CLAIM, guardedKeys(key, mark.key), [
+          token,
+          milliseconds(leaseMs),
+          timestamp(mark.timestampMs),
+        ]);
+        const [code, watermark] = Array.isArray(reply) ? [Number(reply[0]), String(reply[1] ?? '')] : [Number.NaN, ''];
+        const watermarkMs = watermark === '' ? undefined : Number(watermark);
+        if (code === 0) return { status: 'claimed', token, watermarkMs };
+        if (code === -3 && watermarkMs !== undefined) return { status: 'stale', watermarkMs };
+        if (code === -1) return { status: 'duplicate' };
+        if (code > 0) return { status: 'in-flight', retryAfterMs: code };
+        if (code === -2) return { status: 'in-flight' };
+        throw new Error(`armalo-webhooks/redis: unexpected freshness claim reply ${JSON.stringify(reply)}`);
+      },
+      async complete(key, token, retainMs, mark) {
+        const retain = retainMs >= FOREVER_MS ? '' : milliseconds(retainMs);
+        const reply = await run(FRESH_COMPLETE, guardedKeys(key, mark.key), [
+          token,
+          retain,
+          timestamp(mark.timestampMs),
+        ]);
+        return Number(reply) === 1;
+      },
+      async release(key, token, mark) {
+        const [delivery, , holder] = guardedKeys(key, mark.key);
+        await run(FRESH_RELEASE, [delivery, holder], [token]);
+      },
+    },
     useLogger: logger.adopt,
   };
+
+  /**
+   * A guarded delivery's keys: the delivery, its freshness key's watermark and holder. All three
+   * carry the freshness key as a hash tag, so a Redis Cluster keeps them in one slot (a script may
+   * only touch one); the delivery key is then not `keyFor(key)`.
+   */
+  function guardedKeys(key: string, freshnessKey: string): [string, string, string] {
+    const tag = `{${freshnessKey}}`;
+    return [`${keyPrefix}${tag}${key}`, `${keyPrefix}freshness:${tag}`, `${keyPrefix}freshness-holder:${tag}`];
+  }
+}
+
+/** A timestamp in whole milliseconds, as the scripts compare them. */
+function timestamp(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`armalo-webhooks/redis: invalid timestamp ${ms}`);
+  return String(Math.floor(ms));
 }
 
 /** Whole milliseconds, at least 1 (PX rejects 0 and fractions). */

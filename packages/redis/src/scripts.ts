@@ -58,3 +58,65 @@ if value and value == ARGV[1] and value ~= '${DONE}' then
 end
 return 0
 `);
+
+// The freshness guard (the receiver's `freshness` option). A guarded delivery uses three keys that
+// share the freshness key's hash tag (one Cluster slot): the delivery key, the key's watermark (the
+// newest handled timestamp in ms) and its holder (the token of the delivery whose handlers run).
+
+/**
+ * KEYS[1] the delivery key, KEYS[2] the watermark, KEYS[3] the holder; ARGV[1] the new owner token,
+ * ARGV[2] the lease in ms, ARGV[3] the delivery's timestamp in ms.
+ * Returns { code, watermark }: code 0 claimed (watermark '' when none), -1 duplicate, -3 stale, -2
+ * in flight with no TTL, or the remaining ms (> 0) of the lease that holds the delivery or the key.
+ */
+export const FRESH_CLAIM = script(`
+local value = redis.call('GET', KEYS[1])
+if value == '${DONE}' then return {-1, ''} end
+if value then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then return {ttl, ''} end
+  return {-2, ''}
+end
+local watermark = redis.call('GET', KEYS[2])
+if watermark and tonumber(ARGV[3]) < tonumber(watermark) then return {-3, watermark} end
+local held = redis.call('PTTL', KEYS[3])
+if held > 0 then return {held, ''} end
+if held == -1 then return {-2, ''} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+return {0, watermark or ''}
+`);
+
+/**
+ * KEYS as FRESH_CLAIM; ARGV[1] the owner token, ARGV[2] retention in ms ('' to keep forever), ARGV[3]
+ * the delivery's timestamp in ms. Marks the delivery done as COMPLETE does, frees the holder if the
+ * token holds it, and raises the watermark (kept for the retention) when the timestamp is newer.
+ * Returns 1 when it raised the watermark.
+ */
+export const FRESH_COMPLETE = script(`
+local value = redis.call('GET', KEYS[1])
+if not (value and (value ~= ARGV[1] or value == '${DONE}')) then
+  if ARGV[2] == '' then
+    redis.call('SET', KEYS[1], '${DONE}')
+  else
+    redis.call('SET', KEYS[1], '${DONE}', 'PX', ARGV[2])
+  end
+end
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+local watermark = redis.call('GET', KEYS[2])
+if watermark and tonumber(ARGV[3]) <= tonumber(watermark) then return 0 end
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[2], ARGV[3])
+else
+  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+end
+return 1
+`);
+
+/** KEYS[1] the delivery key, KEYS[2] the holder; ARGV[1] the owner token. Gives up both leases the token holds. */
+export const FRESH_RELEASE = script(`
+local value = redis.call('GET', KEYS[1])
+if value and value == ARGV[1] and value ~= '${DONE}' then redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 0
+`);

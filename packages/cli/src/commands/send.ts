@@ -46,13 +46,15 @@ export function formatResponse(response: DeliveryResponse, prefix = ''): string 
 
 /** Counts and latencies over several answers. */
 export function formatSummary(responses: readonly DeliveryResponse[]): string {
-  const counts = { handled: 0, queued: 0, duplicate: 0, 'in-progress': 0, rejected: 0 };
+  const counts = { handled: 0, queued: 0, duplicate: 0, stale: 0, 'in-progress': 0, rejected: 0 };
   for (const response of responses) counts[response.outcome]++;
   const latencies = responses.map((response) => response.latencyMs).sort((a, b) => a - b);
   const at = (q: number): string =>
     (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
   const queued = counts.queued === 0 ? '' : `${counts.queued} queued, `;
-  return `${responses.length} sent: ${counts.handled} handled, ${queued}${counts.duplicate} duplicate, ${counts['in-progress']} in-progress, ${counts.rejected} rejected · latency min ${at(0)} / median ${at(0.5)} / max ${at(1)} ms\n`;
+  // Shown only when the receiver answered some: most receivers have no inbox and no freshness guard.
+  const stale = counts.stale === 0 ? '' : `${counts.stale} stale, `;
+  return `${responses.length} sent: ${counts.handled} handled, ${queued}${counts.duplicate} duplicate, ${stale}${counts['in-progress']} in-progress, ${counts.rejected} rejected · latency min ${at(0)} / median ${at(0.5)} / max ${at(1)} ms\n`;
 }
 
 /** `· 10 deliveries × 3 copies, 5 at a time`, or nothing for a single request. */

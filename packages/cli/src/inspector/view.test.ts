@@ -13,6 +13,7 @@ describe('the page’s view of a delivery', () => {
 
   it('shows core’s outcome, and a refusal for a delivery another attempt holds as in-progress', () => {
     expect(verdictOf({ outcome: 'duplicate' })).toBe('duplicate');
+    expect(verdictOf({ outcome: 'stale' })).toBe('stale');
     expect(verdictOf({ outcome: 'refused', code: 'INVALID_SIGNATURE' })).toBe('refused');
     expect(verdictOf({ outcome: 'refused', code: 'DELIVERY_IN_PROGRESS' })).toBe('in-progress');
   });
