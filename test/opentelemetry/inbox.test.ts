@@ -101,3 +101,47 @@ describe('instrument() with an inbox', () => {
     expect(exported).not.toContain('YOUR_AGENT_ID');
   });
 });
+
+describe('instrument() with an inbox and the freshness guard', () => {
+  it('marks a stale attempt on its span (outcome and attribute) and counts it with the stale deliveries, by event', async () => {
+    const spans = new InMemorySpanExporter();
+    const metrics = new TestReader();
+    const inbox = createMemoryInbox();
+    const webhooks = createWebhookReceiver({
+      secret: SECRET,
+      inbox,
+      logger: { warn() {}, error() {} },
+      freshness: { 'score.changed': (event) => event.data.agentId },
+    });
+    webhooks.on('score.changed', () => {});
+    instrument(webhooks, {
+      tracerProvider: new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+      meterProvider: new MeterProvider({ readers: [metrics] }),
+    });
+    const newest = Date.now();
+    for (const timestamp of [newest, newest - 1_000]) {
+      const { body, headers } = createSignedDelivery('score.changed', sampleData('score.changed'), {
+        secret: SECRET,
+        timestamp: new Date(timestamp),
+      });
+      await webhooks.receive({ rawBody: body, headers, method: 'POST' });
+    }
+    const worker = createInboxWorker(webhooks, { concurrency: 1 });
+    await worker.start();
+    await vi.waitFor(() => expect(spans.getFinishedSpans().filter((s) => s.name === PROCESS_SPAN)).toHaveLength(2));
+    await worker.stop();
+    const attempts = spans.getFinishedSpans().filter((span) => span.name === PROCESS_SPAN);
+    expect(attempts.map((span) => [span.attributes[ATTRIBUTES.outcome], span.attributes[ATTRIBUTES.stale]])).toEqual([
+      ['succeeded', undefined],
+      ['stale', true],
+    ]);
+    expect(attempts[1]?.status.code).not.toBe(SpanStatusCode.ERROR);
+    const { resourceMetrics } = await metrics.collect();
+    const stale = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .find((item) => item.descriptor.name === METRICS.stale);
+    expect(stale?.dataPoints.map((point) => [point.attributes[ATTRIBUTES.event], point.value])).toEqual([
+      ['score.changed', 1],
+    ]);
+  });
+});

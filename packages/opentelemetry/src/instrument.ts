@@ -138,6 +138,7 @@ export function instrument(
     },
     attemptFinished(result, span) {
       (span as Span).setAttribute(ATTRIBUTES.outcome, result.outcome);
+      if (result.outcome === 'stale') (span as Span).setAttribute(ATTRIBUTES.stale, true);
       if (result.error) {
         (span as Span).setAttribute(ATTRIBUTES.code, result.error.code);
         (span as Span).setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
@@ -149,6 +150,8 @@ export function instrument(
         [ATTRIBUTES.event]: event,
       }));
       processDuration.record(result.durationMs / 1000, { [ATTRIBUTES.outcome]: result.outcome });
+      // Settled stale by a worker: the same count as a stale answer inline.
+      if (result.outcome === 'stale') stale.add(event, () => ({ [ATTRIBUTES.event]: event }));
     },
   });
   return () => {

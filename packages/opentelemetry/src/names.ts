@@ -18,7 +18,7 @@ export const ATTRIBUTES = {
   queued: 'armalo.webhook.queued',
   /**
    * Set (true) when the delivery was older than the newest one handled for its freshness key (the
-   * receiver's `freshness` option): acknowledged, no handler ran.
+   * receiver's `freshness` option): acknowledged (or, on a worker's attempt span, settled), no handler ran.
    */
   stale: 'armalo.webhook.stale',
   /** Which configured secret verified the delivery (0 = the first): rotation progress. */
@@ -58,8 +58,8 @@ export const METRICS = {
    */
   deliveries: 'armalo.webhook.deliveries',
   /**
-   * Counter: deliveries acknowledged as stale by the freshness guard, by event: how often Armalo's
-   * deliveries arrive out of order for the same key.
+   * Counter: deliveries acknowledged as stale by the freshness guard (inline) or settled stale by an
+   * inbox worker, by event: how often Armalo's deliveries arrive out of order for the same key.
    */
   stale: 'armalo.webhook.stale',
   /** Counter: 4xx answers by code (a spike of INVALID_SIGNATURE after a rotation is an incident). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWebhookReceiver } from '../receiver/receiver.js';
-import { createUncheckedDelivery } from '../testing/index.js';
-import { attemptLine } from './attempt-log.js';
+import { createUncheckedDelivery, sampleData } from '../testing/index.js';
+import { attemptLine, staleLine } from './attempt-log.js';
 import { createMemoryInbox } from './memory-inbox.js';
 import { createInboxWorker } from './worker.js';
 
@@ -50,5 +50,53 @@ describe('the worker says what happens next, on one line', () => {
     );
     expect(lines[1]?.args[0]).toContain(`dead-lettered after 2 attempts (HANDLER_FAILED: still down)`);
     expect((await inbox.get(id))?.state).toBe('dead');
+  });
+});
+
+describe('the worker says when a delivery was stale', () => {
+  it('as a line with the two times and no key (keys are made from the payload)', () => {
+    expect(
+      staleLine({
+        event: 'score.changed',
+        deliveryId: 'a1b2:c3d4',
+        timestampMs: Date.parse('2026-03-01T10:05:00Z'),
+        watermarkMs: Date.parse('2026-03-01T10:06:00Z'),
+      }),
+    ).toBe(
+      "score.changed a1b2:c3d4: stale, no handler ran (sent 2026-03-01T10:05:00.000Z, older than its freshness key's newest handled delivery, 2026-03-01T10:06:00.000Z)",
+    );
+  });
+
+  it('at the info level of a logger that has one, never as a warning', async () => {
+    const lines: { level: string; args: unknown[] }[] = [];
+    const logger = {
+      info: (...args: unknown[]) => lines.push({ level: 'info', args }),
+      warn: (...args: unknown[]) => lines.push({ level: 'warn', args }),
+      error: (...args: unknown[]) => lines.push({ level: 'error', args }),
+    };
+    const inbox = createMemoryInbox();
+    const webhooks = createWebhookReceiver({
+      secret: 'whsec_log',
+      inbox,
+      logger,
+      freshness: { 'score.changed': (event) => event.data.agentId },
+    });
+    webhooks.on('score.changed', () => {});
+    const send = async (timestamp: Date) => {
+      const data = sampleData('score.changed');
+      const signed = createUncheckedDelivery('score.changed', data, { secret: 'whsec_log', timestamp });
+      return webhooks.receive({ rawBody: signed.body, headers: signed.headers, method: 'POST' });
+    };
+    const newest = new Date();
+    await send(newest);
+    const older = await send(new Date(newest.getTime() - 1_000));
+    const worker = createInboxWorker(webhooks, { concurrency: 1 });
+    await worker.start();
+    for (let i = 0; i < 200 && (await inbox.stats()).stale === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await worker.stop();
+    expect(lines.map((line) => line.level)).toEqual(['info']);
+    expect(lines[0]?.args).toEqual([
+      `armalo-webhooks: score.changed ${older.meta.idempotencyKey}: stale, no handler ran (sent ${new Date(newest.getTime() - 1_000).toISOString()}, older than its freshness key's newest handled delivery, ${newest.toISOString()})`,
+    ]);
   });
 });
