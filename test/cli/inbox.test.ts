@@ -51,6 +51,53 @@ async function storeHostile(inbox: Inbox) {
   await worker.stop();
 }
 
+/**
+ * Stores two deliveries of one agent's score, the newer first, and works them with `freshness` on:
+ * the older one is settled stale. Answers the stale one's delivery id.
+ */
+async function storeStale(inbox: Inbox): Promise<string> {
+  const webhooks = createWebhookReceiver({
+    secret: SECRET,
+    inbox,
+    logger: { warn: () => {}, error: () => {} },
+    freshness: { 'score.changed': (event) => event.data.agentId },
+  });
+  webhooks.on('score.changed', () => {});
+  const newest = Date.now();
+  const ids: string[] = [];
+  for (const timestamp of [newest, newest - 1_000]) {
+    const signed = createSignedDelivery('score.changed', sampleData('score.changed'), {
+      secret: SECRET,
+      timestamp: new Date(timestamp),
+    });
+    ids.push((await webhooks.receive({ rawBody: signed.body, headers: signed.headers })).meta.idempotencyKey as string);
+  }
+  const worker = createInboxWorker(webhooks, { concurrency: 1 });
+  await worker.start();
+  await vi.waitFor(async () => expect((await inbox.get(ids[1] as string))?.state).toBe('stale'), {
+    timeout: 20_000,
+    interval: 100,
+  });
+  await worker.stop();
+  return ids[1] as string;
+}
+
+/** `stats`, `list --state stale` and `show` tell a stale delivery from a completed one. */
+async function expectStale(target: string[], deliveryId: string, counts: Record<string, number>) {
+  const stats = await runCli(['inbox', ...target, 'stats', '--json']);
+  expect(JSON.parse(stats.stdout)).toMatchObject(counts);
+  const list = await runCli(['inbox', ...target, 'list', '--state', 'stale', '--json']);
+  expect(
+    (JSON.parse(list.stdout) as { deliveryId: string; state: string }[]).map((e) => [e.deliveryId, e.state]),
+  ).toEqual([[deliveryId, 'stale']]);
+  const completed = await runCli(['inbox', ...target, 'list', '--state', 'completed', '--json']);
+  expect((JSON.parse(completed.stdout) as { state: string }[]).map((e) => e.state)).toEqual(['completed']);
+  expect(JSON.parse((await runCli(['inbox', ...target, 'show', deliveryId])).stdout)).toMatchObject({
+    deliveryId,
+    state: 'stale',
+  });
+}
+
 /** `list` (text and JSON) and `show` print those sequences escaped, never as they are. */
 async function expectEscaped(target: string[]) {
   const text = await runCli(['inbox', ...target, 'list', '--dead']);
@@ -114,6 +161,7 @@ describe('armalo-webhooks inbox', () => {
         delayed: 0,
         dead: 0,
         completed: 0,
+        stale: 0,
         asOf: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
       expect((await runCli(['inbox', ...target, 'stats'])).stdout).toMatch(
@@ -139,6 +187,28 @@ describe('armalo-webhooks inbox', () => {
       expect(lines(missing.stderr)).toEqual([
         'error: no delivery with id 00000000-0000-4000-8000-000000000000 in this inbox',
       ]);
+    }, 60_000);
+
+    it('shows deliveries the freshness guard settled stale (stats, list --state stale, show)', async () => {
+      const options = { schema, queue: 'stale', freshnessTable: `${schema}.freshness` };
+      const inbox = createPgBossInbox({ connectionString: DATABASE_URL, max: 2 }, options);
+      const deliveryId = await storeStale(inbox);
+      await inbox.close();
+      await expectStale(
+        [
+          '--postgres',
+          DATABASE_URL,
+          '--schema',
+          schema,
+          '--queue',
+          'stale',
+          '--freshness-table',
+          `${schema}.freshness`,
+        ],
+        deliveryId,
+        // pg-boss serves `completed` as it last counted (up to a minute old); stale ones are counted live.
+        { stale: 1 },
+      );
     }, 60_000);
 
     it('prints event names and handler errors with their escape sequences escaped', async () => {
@@ -194,6 +264,16 @@ describe('armalo-webhooks inbox', () => {
       expect(lines(stats.stdout)).toContain('waiting    1');
       const list = await runCli(['inbox', ...target, 'list']);
       expect(list.stdout).toMatch(/^d_\S+ {2}waiting +score\.changed/);
+    }, 30_000);
+
+    it('shows deliveries the freshness guard settled stale (stats, list --state stale, show)', async () => {
+      const inbox = createBullMQInbox({ connection: REDIS_URL, prefix, queue: 'stale', onError: false });
+      const deliveryId = await storeStale(inbox);
+      await inbox.close();
+      await expectStale(['--redis', REDIS_URL, '--prefix', prefix, '--queue', 'stale'], deliveryId, {
+        completed: 1,
+        stale: 1,
+      });
     }, 30_000);
 
     it('prints event names and handler errors with their escape sequences escaped', async () => {

@@ -11,6 +11,8 @@ export interface InboxTarget {
   queue?: string;
   schema?: string;
   prefix?: string;
+  /** The pg-boss inbox's table of freshness watermarks, if not the default. */
+  freshnessTable?: string;
 }
 
 /**
@@ -38,7 +40,11 @@ const ENGINES: readonly Engine[] = [
     install: ['@armalo-webhooks/pg-boss', 'pg-boss', 'pg'],
     async open(url, target) {
       const { createPgBossInbox } = await load(this, () => import('@armalo-webhooks/pg-boss'));
-      const options = { queue: queueOf(target), onError: () => {}, ...defined({ schema: target.schema }) };
+      const options = {
+        queue: queueOf(target),
+        onError: () => {},
+        ...defined({ schema: target.schema, freshnessTable: target.freshnessTable }),
+      };
       return createPgBossInbox({ connectionString: url, max: 2 }, options);
     },
   },
@@ -68,7 +74,12 @@ const ENGINES: readonly Engine[] = [
     install: ['@armalo-webhooks/pg-boss', 'pg-boss', '@electric-sql/pglite'],
     async open(dir, target) {
       const { createPgBossInbox } = await load(this, () => import('@armalo-webhooks/pg-boss'));
-      return createPgBossInbox({ pglite: dir }, { queue: queueOf(target), onError: () => {} });
+      const options = {
+        queue: queueOf(target),
+        onError: () => {},
+        ...defined({ freshnessTable: target.freshnessTable }),
+      };
+      return createPgBossInbox({ pglite: dir }, options);
     },
   },
 ];
@@ -82,7 +93,11 @@ export function addInboxOptions(command: Command, use: keyof Engine['help']): Co
   return command
     .option('--queue <name>', use === 'dev' ? "the inbox's queue name" : 'the queue name', 'armalo-webhooks')
     .option('--schema <name>', "pg-boss's schema (default pgboss)")
-    .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)");
+    .option('--prefix <prefix>', "BullMQ's key prefix (default armalo)")
+    .option(
+      '--freshness-table <name>',
+      "a pg-boss inbox's table of freshness watermarks (default armalo_webhooks_freshness)",
+    );
 }
 
 /** Whether the options name an engine at all (`dev` runs without an inbox). */

@@ -48,6 +48,20 @@ describe('the page’s view of a delivery', () => {
       at: '',
     });
     expect([summarize(entry).verdict, summarize(entry).state]).toEqual(['queued', 'dead-lettered']);
+    // Redriven, then settled stale by the worker's freshness check: the badge says so.
+    entry.attempts.push({
+      type: 'attempt',
+      deliveryId: 'd',
+      event: 'eval.failed',
+      attempt: 1,
+      outcome: 'stale',
+      at: '',
+    });
+    expect([summarize(entry).verdict, summarize(entry).state, summarize(entry).attempt]).toEqual([
+      'queued',
+      'stale',
+      'stale',
+    ]);
     expect(detail(entry, []).issues).toEqual([{ path: 'agentId', message: 'Invalid input' }]);
   });
 });
