@@ -110,10 +110,9 @@ export function createFixture(setup: Setup): Fixture {
   }
   if (setup === 'freshness') {
     // Both score events describe an agent's score: one watermark for the two names.
-    options.freshness = {
-      'score.changed': (event) => `agent-score:${event.data.agentId}`,
-      'agent.score.changed': (event) => `agent-score:${String(event.data.agentId)}`,
-    };
+    // The fixture's `schemas` type widens every name's data to unknown.
+    const agent = (event: { data: unknown }) => `agent-score:${String((event.data as { agentId: unknown }).agentId)}`;
+    options.freshness = { 'score.changed': agent, 'agent.score.changed': agent };
   }
   if (setup === 'user-schema') {
     options.schemas = { 'pact.violated': z.looseObject({ pactId: z.string() }) };

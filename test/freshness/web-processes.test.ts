@@ -187,11 +187,13 @@ describe.runIf(postgresUp)('the freshness guard across two web processes', () =>
     async () => {
       const { accounting } = await run(
         'the control, no guard (PostgreSQL store)',
-        (tag) =>
-          postgresState.env(tag).map((env) => ({ ...env, GUARD: 'off' })) as [
-            Record<string, string>,
-            Record<string, string>,
-          ],
+        (tag) => {
+          const [a, b] = postgresState.env(tag);
+          return [
+            { ...a, GUARD: 'off' },
+            { ...b, GUARD: 'off' },
+          ];
+        },
         postgresState.finalState,
         postgresState.prepare,
       );

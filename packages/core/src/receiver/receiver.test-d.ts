@@ -336,3 +336,27 @@ describe('a misspelt event name', () => {
     >().toEqualTypeOf<'score.chnaged is not an event name or wildcard this receiver knows: see EventName'>();
   });
 });
+
+describe('the freshness option', () => {
+  it('types each key function by its event name, and refuses a name no receiver routes', () => {
+    createWebhookReceiver({
+      secret: 'whsec_types',
+      freshness: {
+        'score.changed': (event) => {
+          expectTypeOf(event.data).toEqualTypeOf<ScoreChangedData>();
+          return `agent-score:${event.data.agentId}`;
+        },
+        'escrow.funded': (event) => String(event.data.escrowId),
+      },
+    });
+    createWebhookReceiver({
+      secret: 'whsec_types',
+      // @ts-expect-error: a misspelled event name is not a freshness key
+      freshness: { 'score.chnaged': () => 'k' },
+    });
+    webhooks.on('score.changed', (_event, ctx) => {
+      expectTypeOf(ctx.freshness?.advances).toEqualTypeOf<boolean | undefined>();
+      expectTypeOf(ctx.freshness?.watermark).toEqualTypeOf<Date | undefined>();
+    });
+  });
+});
