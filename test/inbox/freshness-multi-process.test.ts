@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Inbox, InboxState } from '@armalo-webhooks/core';
-import { createSignedDelivery, sampleData } from '@armalo-webhooks/core/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keepAliveAgent, type PostOutcome, post, type ReceiverProcess, startReceiver } from '../stores/processes.js';
+import { buildPlan, sendPlan } from '../freshness/harness.js';
+import { keepAliveAgent, post, type ReceiverProcess, startReceiver } from '../stores/processes.js';
 import {
   DATABASE_URL,
   deleteRedisKeys,
@@ -24,88 +24,17 @@ import {
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/freshness-process.mjs', import.meta.url));
 const SECRET = 'whsec_inbox_freshness';
+const DELIVERIES = 3_000;
 const KEYS = 200;
-const PER_KEY = 15;
-const UNIQUE = KEYS * PER_KEY;
-/** Re-sends: every 20th delivery to both web processes at once, every 20th (another) later to one. */
-const CONCURRENT_EVERY = 20;
-const LATER_EVERY = 20;
+const DUPLICATE_RATE = 0.1;
 const SENDERS = 16;
+/** Bounds, not targets. */
+const SEND_DEADLINE_MS = 150_000;
 const DRAIN_DEADLINE_MS = 150_000;
+const SEED = Number(process.env.FRESHNESS_SEED ?? 23);
 
 const postgresUp = await postgresAvailable();
 const redisUp = await redisAvailable();
-
-interface Planned {
-  n: number;
-  agent: number;
-  seq: number;
-  delivery: { body: string; headers: Record<string, string> };
-}
-
-/** A small seeded generator: the same shuffle on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Each agent's deliveries a second apart (seq 0 oldest), under two event names, shuffled together. */
-function plan(): Planned[] {
-  const base = Date.now() - 120_000;
-  const planned: Planned[] = [];
-  for (let agent = 0; agent < KEYS; agent++) {
-    for (let seq = 0; seq < PER_KEY; seq++) {
-      const n = planned.length;
-      const event = n % 3 === 0 ? 'agent.score.changed' : 'score.changed';
-      const data = { ...sampleData(event), agentId: `agent-${agent}`, n, seq };
-      const delivery = createSignedDelivery(event, data, { secret: SECRET, timestamp: new Date(base + seq * 1000) });
-      planned.push({ n, agent, seq, delivery });
-    }
-  }
-  const next = random(23);
-  for (let i = planned.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [planned[i], planned[j]] = [planned[j] as Planned, planned[i] as Planned];
-  }
-  return planned;
-}
-
-interface Tally {
-  sent: number;
-  queued: number;
-  duplicate: number;
-  unavailable: number;
-  other: number;
-}
-
-/** Sends one delivery until a 200; 503s (an engine hiccup) are retried, as Armalo would. */
-async function deliver(
-  agent: ReturnType<typeof keepAliveAgent>,
-  port: number,
-  delivery: Planned['delivery'],
-  tally: Tally,
-): Promise<void> {
-  tally.sent++;
-  for (let tries = 0; tries < 50; tries++) {
-    const outcome: PostOutcome = await post(agent, port, delivery);
-    if ('status' in outcome && outcome.status === 200) {
-      if (outcome.body.queued === true) tally.queued++;
-      else if (outcome.body.duplicate === true) tally.duplicate++;
-      else tally.other++;
-      return;
-    }
-    if ('status' in outcome && outcome.status === 503) tally.unavailable++;
-    else tally.other++;
-    await sleep(50);
-  }
-  throw new Error('a delivery was never acknowledged');
-}
 
 const rows: string[] = [];
 
@@ -137,7 +66,7 @@ describe.runIf(postgresUp)(
       if (rows.length > 0) {
         console.log(
           [
-            `Freshness in the inbox: ${UNIQUE} deliveries over ${KEYS} keys, 2 web + 2 worker processes, one worker SIGKILLed and restarted`,
+            `Freshness in the inbox: ${DELIVERIES} deliveries over ${KEYS} keys (seed ${SEED}), 2 web + 2 worker processes, one worker SIGKILLed and restarted`,
             '| engine | sent | queued | duplicate | handled | stale | handler runs | transient failures | re-run after the kill | missing | wrong final state | ran older than the stored state | ran older than its watermark |',
             '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
             ...rows,
@@ -159,40 +88,39 @@ describe.runIf(postgresUp)(
       try {
         const web = [await start('web'), await start('web')];
         const [victim] = [await start('worker'), await start('worker')];
-        const planned = plan();
-        const tally: Tally = { sent: 0, queued: 0, duplicate: 0, unavailable: 0, other: 0 };
-        const agents = web.map(() => keepAliveAgent(SENDERS));
-        let next = 0;
-        const send = async () => {
-          for (let i = next++; i < planned.length; i = next++) {
-            const side = i % 2;
-            const { delivery } = planned[i] as Planned;
-            if (i % CONCURRENT_EVERY === 1) {
-              await Promise.all([0, 1].map((w) => deliver(agents[w]!, web[w]!.port, delivery, tally)));
-            } else {
-              await deliver(agents[side]!, web[side]!.port, delivery, tally);
-            }
-            // A re-send of a delivery sent a while ago, to the other web process.
-            if (i % LATER_EVERY === 5 && i >= 100) {
-              await deliver(agents[1 - side]!, web[1 - side]!.port, (planned[i - 100] as Planned).delivery, tally);
-            }
-          }
-        };
-
+        // The shared plan (test/freshness/harness.ts): shuffled, 10% sent again later; each copy is
+        // sent until a 2xx, alternating web processes by attempt.
+        const plan = buildPlan({
+          secret: SECRET,
+          keys: KEYS,
+          deliveries: DELIVERIES,
+          duplicateRate: DUPLICATE_RATE,
+          seed: SEED,
+        });
+        const agent = keepAliveAgent(SENDERS);
         const runs = async () =>
           (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.runs`)).rows[0]!.n;
         let killedPid = 0;
+        let sending = true;
         const killer = (async () => {
-          // Mid-run: a third of the deliveries sent, and the victim has run some of them.
-          while (tally.sent < UNIQUE / 3 || (await runs()) < 50) await sleep(50);
+          // Mid-run: the victim has run some deliveries, and more are on their way.
+          while (sending && (await runs()) < 150) await sleep(50);
           killedPid = victim!.child.pid!;
           victim!.child.kill('SIGKILL');
           await new Promise((resolve) => victim!.child.once('exit', resolve));
           await start('worker');
         })();
-
-        await Promise.all(Array.from({ length: SENDERS }, send));
+        const tally = await sendPlan(
+          plan,
+          (delivery, attempt) => post(agent, (web[(delivery.seq + attempt) % 2] as ReceiverProcess).port, delivery),
+          { workers: SENDERS, deadlineMs: SEND_DEADLINE_MS, seed: SEED },
+        );
+        sending = false;
+        agent.destroy();
         await killer;
+        const acknowledged = tally.acknowledged.filter((body) => body !== undefined);
+        const queued = acknowledged.filter((body) => body?.queued === true).length;
+        const duplicate = acknowledged.filter((body) => body?.duplicate === true).length;
 
         const inbox = await adminInbox(engine, queue, schema, prefix);
         try {
@@ -200,19 +128,17 @@ describe.runIf(postgresUp)(
           let byState = new Map<InboxState, number>();
           while (Date.now() < deadline) {
             byState = await countStates(inbox);
-            if ((byState.get('completed') ?? 0) + (byState.get('stale') ?? 0) >= UNIQUE) break;
+            if ((byState.get('completed') ?? 0) + (byState.get('stale') ?? 0) >= DELIVERIES) break;
             await sleep(500);
           }
           const handled = byState.get('completed') ?? 0;
           const stale = byState.get('stale') ?? 0;
-          const missing = UNIQUE - handled - stale;
+          const missing = DELIVERIES - handled - stale;
 
           // Every key's stored state is its newest event.
           const stored = await storedState(engine, prefix, db, schema);
           let wrong = 0;
-          for (let agent = 0; agent < KEYS; agent++) {
-            if (stored.get(`agent-${agent}`) !== PER_KEY - 1) wrong++;
-          }
+          for (const [key, newest] of plan.newest) if (stored.get(key) !== newest) wrong++;
 
           const { rows: ran } = await db.query<{
             n: number;
@@ -236,13 +162,13 @@ describe.runIf(postgresUp)(
           const killedRuns = ran.filter((run) => run.pid === killedPid).length;
 
           rows.push(
-            `| ${engine} | ${tally.sent} | ${tally.queued} | ${tally.duplicate} | ${handled} | ${stale} | ${ran.length} | ${transient} | ${reRun} | ${missing} | ${wrong} | ${olderThanStored.length} | ${olderThanWatermark.length} |`,
+            `| ${engine} | ${plan.order.length} | ${queued} | ${duplicate} | ${handled} | ${stale} | ${ran.length} | ${transient} | ${reRun} | ${missing} | ${wrong} | ${olderThanStored.length} | ${olderThanWatermark.length} |`,
           );
 
-          expect(tally.other).toBe(0);
-          // Each unique delivery was stored once; every other acknowledgement was a duplicate.
-          expect(tally.queued).toBe(UNIQUE);
-          expect(tally.queued + tally.duplicate).toBe(tally.sent);
+          // Every copy was acknowledged: each distinct delivery stored once, every other copy a duplicate.
+          expect(acknowledged.length).toBe(plan.order.length);
+          expect(queued).toBe(DELIVERIES);
+          expect(queued + duplicate).toBe(plan.order.length);
           // Every acknowledged delivery is accounted for: handled or stale, none missing, none dead.
           expect(missing).toBe(0);
           expect(byState.get('dead') ?? 0).toBe(0);
