@@ -1,7 +1,14 @@
 import type { FreshnessBegin, InboxFreshness, InboxJob } from '@armalo-webhooks/core';
 import type { Db } from 'pg-boss';
 
-/** The inbox's own table of watermarks when `freshnessTable` is not given. */
+/**
+ * The inbox's own table of watermarks when `freshnessTable` is not given.
+ *
+ * @example
+ * ```ts
+ * const table = options.freshnessTable ?? DEFAULT_FRESHNESS_TABLE; // 'armalo_webhooks_freshness'
+ * ```
+ */
 export const DEFAULT_FRESHNESS_TABLE = 'armalo_webhooks_freshness';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -21,7 +28,14 @@ export function freshnessTableSql(name: string): string {
  * The SQL that creates the watermark table (and its schema): one row per queue and freshness key,
  * `watermark` the newest handled envelope timestamp (ms), `previous` the one it replaced (what
  * `ctx.freshness.watermark` reports), `retain_until` when the row may go. Stale jobs are recorded in
- * `<table>_stale` for `stats()`. Safe to run again.
+ * `<table>_stale` for `stats()`. Safe to run again. Workers of a receiver with `freshness` run it
+ * themselves when they start; use it when tables come from your migration tool.
+ *
+ * @example
+ * ```ts
+ * import { freshnessMigrationSql } from '@armalo-webhooks/pg-boss';
+ * await pool.query(freshnessMigrationSql('webhooks.freshness')); // the inbox's `freshnessTable`
+ * ```
  */
 export function freshnessMigrationSql(name: string = DEFAULT_FRESHNESS_TABLE): string {
   const table = freshnessTableSql(name);
