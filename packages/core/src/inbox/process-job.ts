@@ -96,11 +96,14 @@ function createAttempt(
       envelope.data = validated.data;
 
       // With `freshness`: the engine reads the key's watermark (and holds the key) before any handler.
-      const timestampMs = Date.parse(envelope.timestamp);
-      const guarded = await freshnessOf(config.freshness, config.keying, envelope as WebhookEvent, timestampMs);
-      if (guarded instanceof WebhookError) throw guarded.cause ?? guarded;
       let held: { freshness: InboxFreshness; mark: FreshnessMark } | undefined;
       let freshness: FreshnessInfo | undefined;
+      const timestampMs = config.freshness === undefined ? 0 : Date.parse(envelope.timestamp);
+      const guarded =
+        config.freshness === undefined
+          ? undefined
+          : await freshnessOf(config.freshness, config.keying, envelope as WebhookEvent, timestampMs);
+      if (guarded instanceof WebhookError) throw guarded.cause ?? guarded;
       if (guarded !== undefined) {
         // The receiver checked at startup that its inbox has the capability.
         const capability = engine as InboxFreshness;
@@ -112,7 +115,8 @@ function createAttempt(
         if (began.status === 'busy') {
           // Another job of the key is running: not this delivery's failure, so a short wait.
           return settleFailure(
-            { code: 'FRESHNESS_KEY_BUSY', message: `key ${guarded.key} is held by another delivery`, attempt },
+            // The key is made from the payload: not in the message.
+            { code: 'FRESHNESS_KEY_BUSY', message: 'another delivery of its freshness key is running', attempt },
             attempt,
             retry,
             began.retryAfterMs,
