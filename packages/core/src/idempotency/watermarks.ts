@@ -15,85 +15,108 @@ export interface MemoryWatermarks extends FreshnessCapability {
 }
 
 /**
+ * One freshness key: its watermark (`ms`, -Infinity for none, valid until `expiresAt`) and the
+ * delivery whose handlers run for it (`holder`, until `heldUntil`). Mutated in place, so a claim
+ * and a completion allocate nothing here.
+ */
+interface Entry {
+  ms: number;
+  expiresAt: number;
+  holder: string | undefined;
+  heldUntil: number;
+}
+
+/**
  * The memory store's watermarks: per freshness key, the newest handled timestamp, kept until the
  * retention of the delivery that set it ends (the same retention as its delivery key: past it, the
- * replay window refuses anything older anyway) and at most `maxEntries` of them. A full table drops
- * the key advanced longest ago and calls `onFull` (a delivery older than a forgotten watermark
- * would then run). Everything is synchronous, so a claim is atomic within the process.
+ * replay window refuses anything older anyway) and at most `maxEntries` keys. A full table first
+ * drops expired keys, then the key advanced longest ago, and calls `onFull` (a delivery older than
+ * a forgotten watermark would then run). Everything is synchronous, so a claim is atomic within
+ * the process.
  */
 export function createMemoryWatermarks(
   plain: PlainStore,
   options: { maxEntries: number; now: () => number; onFull: () => void },
 ): MemoryWatermarks {
   const { maxEntries, now, onFull } = options;
-  // Map order is the order of the last advance: the head is the key advanced longest ago.
-  const marks = new Map<string, { ms: number; expiresAt: number }>();
-  // Which delivery holds each freshness key while its handlers run.
-  const holders = new Map<string, { token: string; expiresAt: number }>();
-
-  function watermark(key: string, at: number): number | undefined {
-    const mark = marks.get(key);
-    if (mark === undefined) return undefined;
-    if (mark.expiresAt > at) return mark.ms;
-    marks.delete(key);
-    return undefined;
-  }
+  // Map order is the order of the last advance (or of creation): the head is the key advanced longest ago.
+  const entries = new Map<string, Entry>();
 
   function claim(key: string, leaseMs: number, mark: FreshnessMark): FreshnessClaim {
     const claimed = plain.claim(key, leaseMs);
     if (claimed.status !== 'claimed') return claimed;
     const at = now();
-    const watermarkMs = watermark(mark.key, at);
-    if (watermarkMs !== undefined && mark.timestampMs < watermarkMs) {
+    let entry = entries.get(mark.key);
+    const watermarkMs = entry !== undefined && entry.expiresAt > at ? entry.ms : Number.NEGATIVE_INFINITY;
+    if (mark.timestampMs < watermarkMs) {
       plain.release(key, claimed.token);
       return { status: 'stale', watermarkMs };
     }
-    const holder = holders.get(mark.key);
-    if (holder !== undefined && holder.expiresAt > at) {
+    if (entry !== undefined && entry.holder !== undefined && entry.heldUntil > at) {
       plain.release(key, claimed.token);
-      return { status: 'in-flight', retryAfterMs: holder.expiresAt - at };
+      return { status: 'in-flight', retryAfterMs: entry.heldUntil - at };
     }
-    holders.set(mark.key, { token: claimed.token, expiresAt: at + leaseMs });
-    return { status: 'claimed', token: claimed.token, watermarkMs };
+    if (entry === undefined) {
+      entry = { ms: Number.NEGATIVE_INFINITY, expiresAt: 0, holder: undefined, heldUntil: 0 };
+      add(mark.key, entry, at);
+    }
+    entry.holder = claimed.token;
+    entry.heldUntil = at + leaseMs;
+    return {
+      status: 'claimed',
+      token: claimed.token,
+      watermarkMs: watermarkMs === Number.NEGATIVE_INFINITY ? undefined : watermarkMs,
+    };
   }
 
-  function unhold(key: string, token: string): void {
-    if (holders.get(key)?.token === token) holders.delete(key);
+  /** Adds a key, making room first: expired, unheld keys at the head, then the oldest. */
+  function add(key: string, entry: Entry, at: number): void {
+    if (entries.size >= maxEntries) {
+      for (const [head, value] of entries) {
+        if (entries.size < maxEntries) break;
+        if (value.expiresAt > at || value.heldUntil > at) break;
+        entries.delete(head);
+      }
+      if (entries.size >= maxEntries) {
+        entries.delete(entries.keys().next().value as string);
+        onFull();
+      }
+    }
+    entries.set(key, entry);
   }
 
   function complete(key: string, token: string, retainMs: number, mark: FreshnessMark): boolean {
     plain.complete(key, token, retainMs);
-    unhold(mark.key, token);
     const at = now();
-    const watermarkMs = watermark(mark.key, at);
-    if (watermarkMs !== undefined && mark.timestampMs <= watermarkMs) return false;
-    marks.delete(mark.key);
-    // Expired keys at the head first; only a table still full of live ones drops a live one.
-    for (const [head, value] of marks) {
-      if (value.expiresAt > at) break;
-      marks.delete(head);
+    let entry = entries.get(mark.key);
+    if (entry?.holder === token) entry.holder = undefined;
+    if (entry !== undefined && entry.expiresAt > at && mark.timestampMs <= entry.ms) return false;
+    if (entry === undefined) {
+      // Dropped while its handlers ran (a full table): recorded again.
+      entry = { ms: mark.timestampMs, expiresAt: at + retainMs, holder: undefined, heldUntil: 0 };
+      add(mark.key, entry, at);
+      return true;
     }
-    if (marks.size >= maxEntries) {
-      const oldest = marks.keys().next().value as string;
-      marks.delete(oldest);
-      onFull();
-    }
-    marks.set(mark.key, { ms: mark.timestampMs, expiresAt: at + retainMs });
+    entry.ms = mark.timestampMs;
+    entry.expiresAt = at + retainMs;
+    // Moved to the tail: the most recently advanced key is the last to be dropped.
+    entries.delete(mark.key);
+    entries.set(mark.key, entry);
     return true;
   }
 
   function release(key: string, token: string, mark: FreshnessMark): void {
     plain.release(key, token);
-    unhold(mark.key, token);
+    const entry = entries.get(mark.key);
+    if (entry?.holder === token) entry.holder = undefined;
   }
 
   return {
     get size() {
-      return marks.size;
+      return entries.size;
     },
     clear() {
-      marks.clear();
-      holders.clear();
+      entries.clear();
     },
     claim,
     complete,
