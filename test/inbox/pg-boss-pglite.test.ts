@@ -17,24 +17,34 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describeInboxContract('createPgBossInbox({ pglite })', async () => {
-  const dir = dirs.find((candidate) => !held.has(candidate));
-  if (dir === undefined) throw new Error('more PGlite inboxes open at once than this suite has directories');
-  held.add(dir);
-  const inbox = createPgBossInbox(
-    { pglite: dir },
-    { queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
-  );
-  // The first start creates the database: an app pays it at startup, not in its first request.
-  await inbox.ready();
-  return {
-    inbox,
-    cleanup: async () => {
-      await inbox.close();
-      held.delete(dir);
-    },
-  };
-});
+describeInboxContract(
+  'createPgBossInbox({ pglite })',
+  async (ordering = {}) => {
+    const dir = dirs.find((candidate) => !held.has(candidate));
+    if (dir === undefined) throw new Error('more PGlite inboxes open at once than this suite has directories');
+    held.add(dir);
+    const inbox = createPgBossInbox(
+      { pglite: dir },
+      {
+        queue: `contract-${randomId()}`,
+        pollIntervalMs: 50,
+        maintenanceIntervalSeconds: 1,
+        onError: false,
+        ...ordering,
+      },
+    );
+    // The first start creates the database: an app pays it at startup, not in its first request.
+    await inbox.ready();
+    return {
+      inbox,
+      cleanup: async () => {
+        await inbox.close();
+        held.delete(dir);
+      },
+    };
+  },
+  { ordering: true },
+);
 
 describe('a PGlite directory serves one process at a time', () => {
   it('a second inbox on an open directory is refused, in this process or another; a dead holder’s lock is taken over', async () => {

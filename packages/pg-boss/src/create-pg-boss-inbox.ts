@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Inbox, InboxReceiverSettings, StoredDelivery } from '@armalo-webhooks/core';
-import { createReceiverSlot, replayDelivery } from '@armalo-webhooks/core/engine-kit';
+import type { Inbox, InboxReceiverSettings, OrderBy, StoredDelivery } from '@armalo-webhooks/core';
+import { checkOrderBy, createReceiverSlot, listLimit, replayDelivery } from '@armalo-webhooks/core/engine-kit';
 import { listenForErrors } from '@armalo-webhooks/core/store-kit';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { connect } from './connect.js';
 import { startConsumer } from './consume.js';
+import type { DeliveryJobData } from './entries.js';
 import { deliveryJobId } from './job-id.js';
+import { createOrdering, ORDERED_POLICY, singletonKeyOf } from './ordering.js';
 import type { PGliteInstance } from './pglite-database.js';
 import { deadLetterQueueOf, ensureQueues, type QueueSettings, sendOptions } from './queues.js';
 import { createReads } from './reads.js';
@@ -90,6 +92,13 @@ export interface PgBossInboxOptions {
   queryTimeoutMs?: number;
   /** Told about pool and pg-boss `'error'` events; default a throttled warning; `false` attaches none. */
   onError?: ((error: Error) => void) | false;
+  /**
+   * Per-key ordering: deliveries with one key run one at a time, in the order they were stored;
+   * other keys run in parallel. The queue gets pg-boss's `key_strict_fifo` policy (fixed when the
+   * queue is created: a queue created without it is a startup error). A dead head delivery holds
+   * its key until `redrive` or `skip` (see `blocked()`).
+   */
+  orderBy?: OrderBy;
 }
 
 /**
@@ -141,6 +150,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
   const schema = options.schema ?? 'pgboss';
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const orderBy = checkOrderBy(options.orderBy, 'createPgBossInbox()');
   const receiver = createReceiverSlot({
     retentionMs: options.retentionSeconds === undefined ? undefined : options.retentionSeconds * 1000,
   });
@@ -162,8 +172,11 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     expireInSeconds: options.expireInSeconds ?? 300,
     retentionSeconds: Math.ceil(receiver.retentionMs() / 1000),
     deadRetentionSeconds: options.deadRetentionSeconds ?? 365 * 86_400,
-    policy: 'standard',
+    // An admin connection (no receiver, no orderBy) takes the queue as it is.
+    policy: orderBy !== undefined ? ORDERED_POLICY : receiverKnown ? 'standard' : undefined,
   });
+  /** Whether the queue runs one job per key at a time: known once `ready()` read its policy. */
+  let ordered = orderBy !== undefined;
 
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
@@ -173,7 +186,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       checkBoss(boss);
       // An admin connection (the CLI) knows no receiver: it creates missing queues but leaves the
       // settings of existing ones to the application that uses them.
-      await ensureQueues(boss, settings(), receiverKnown);
+      ordered = (await ensureQueues(boss, settings(), receiverKnown)) === ORDERED_POLICY;
     })().catch((error: unknown) => {
       starting = undefined; // the next call tries again: the database may be back
       throw error;
@@ -187,6 +200,13 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
   }
 
   const reads = createReads(boss, queue, deadLetterQueue);
+  const ordering = createOrdering(boss, queue, deadLetterQueue, database);
+  /** The per-job options of a stored delivery; on an ordered queue, its `singletonKey`. */
+  const jobOptions = (delivery: StoredDelivery, id: string) => ({
+    ...sendOptions(settings()),
+    id,
+    ...(ordered ? { singletonKey: singletonKeyOf(delivery, id) } : {}),
+  });
 
   return {
     kind: 'pg-boss',
@@ -194,6 +214,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     deadLetterQueue,
     boss,
     ready,
+    ...(orderBy === undefined ? {} : { orderBy }),
     useReceiver(told: InboxReceiverSettings) {
       receiver.adopt(told);
       receiverKnown = true;
@@ -205,7 +226,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       const db = enqueueDb();
       let sent: string | null;
       try {
-        sent = await boss.send(queue, delivery as unknown as object, { ...sendOptions(settings()), id, ...db });
+        sent = await boss.send(queue, delivery as unknown as object, { ...jobOptions(delivery, id), ...db });
       } catch (error) {
         onQueueMissing(error);
         throw error;
@@ -231,7 +252,33 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     },
     async stats() {
       await ready();
-      return reads.stats();
+      const stats = await reads.stats();
+      if (!ordered) return stats;
+      const keys = await ordering.blockedKeys(Number.POSITIVE_INFINITY);
+      return { ...stats, blocked: { count: keys.length, keys: keys.slice(0, 10) } };
+    },
+    async blocked(filter = {}) {
+      await ready();
+      if (!ordered) return [];
+      return ordering.blocked(listLimit(filter));
+    },
+    async skip(id) {
+      await ready();
+      const entry = await reads.get(id);
+      if (entry === undefined) return undefined;
+      if (entry.state !== 'dead' && entry.state !== 'waiting' && entry.state !== 'delayed') {
+        throw new Error(
+          `delivery ${entry.id} is ${entry.state}: only a dead, waiting or delayed delivery can be skipped`,
+        );
+      }
+      // A dead entry is its dead letter's (or, with none left, the failed job's).
+      const [copy] =
+        entry.state === 'dead' ? await boss.findJobs<DeliveryJobData>(deadLetterQueue, { id: entry.id }) : [];
+      const job = copy ?? (await boss.findJobs<DeliveryJobData>(queue, { id: entry.id }))[0];
+      if (job === undefined || !(await ordering.skip(entry, job))) {
+        throw new Error(`delivery ${entry.id} started or settled while being skipped; look at it again`);
+      }
+      return reads.get(entry.id);
     },
     async list(filter = {}) {
       await ready();
@@ -246,16 +293,24 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       const entry = await reads.get(id);
       if (entry === undefined) return undefined;
       // A new job (a new id, so never a duplicate of the original) carrying the same delivery id.
-      const replayed = await boss.send(queue, replayDelivery(entry) as unknown as object, {
-        ...sendOptions(settings()),
-        id: randomUUID(),
-      });
+      const delivery = replayDelivery(entry);
+      const replayed = await boss.send(queue, delivery as unknown as object, jobOptions(delivery, randomUUID()));
       return replayed ?? undefined;
     },
     async redrive(filter = {}) {
       await ready();
       const ids = await reads.deadLetterIds(filter);
       if (ids.length === 0) return 0;
+      if (ordered) {
+        // Each failed head comes back in its place, oldest first; the rest go through pg-boss's redrive.
+        const rest: string[] = [];
+        let moved = 0;
+        for (const copy of await reads.deadLetterJobs(ids)) {
+          if (await ordering.revive(copy)) moved++;
+          else rest.push(copy.id);
+        }
+        return moved + (rest.length === 0 ? 0 : await boss.redrive(deadLetterQueue, { ids: rest, limit: rest.length }));
+      }
       // pg-boss re-creates each as a new job on its source queue: attempt 1 again, a fresh budget.
       return boss.redrive(deadLetterQueue, { ids, limit: ids.length });
     },
