@@ -278,7 +278,8 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       if (job === undefined || !(await ordering.skip(entry, job))) {
         throw new Error(`delivery ${entry.id} started or settled while being skipped; look at it again`);
       }
-      return reads.get(entry.id);
+      // The skipped job is the failed one in the queue; a dead letter's copy is gone now.
+      return reads.get(copy?.sourceId ?? job.id);
     },
     async list(filter = {}) {
       await ready();
