@@ -328,7 +328,16 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
 
 /** An instance of another pg-boss major (or an older 12) fails here, not on the first delivery. */
 function checkBoss(boss: PgBoss): void {
-  const needed = ['findJobs', 'redrive', 'getQueueStats', 'update', 'fetch'] as const;
+  const needed = [
+    'findJobs',
+    'redrive',
+    'getQueueStats',
+    'update',
+    'fetch',
+    'getBlockedKeys',
+    'retry',
+    'deleteJob',
+  ] as const;
   const missing = needed.filter((name) => typeof (boss as unknown as Record<string, unknown>)[name] !== 'function');
   if (missing.length > 0) {
     throw new Error(
