@@ -345,7 +345,7 @@ export function describeInboxContract(
 
 /** Escrow events are ordered per escrow; everything else is unordered. */
 const byEscrow: OrderBy = (event) =>
-  event.event.startsWith('escrow.') ? `escrow:${String(event.data['escrowId'])}` : undefined;
+  event.event.startsWith('escrow.') ? `escrow:${String(event.data.escrowId)}` : undefined;
 
 interface Run {
   key: string | undefined;

@@ -32,7 +32,7 @@ const FAILING = `${REDRIVEN.key}:${REDRIVEN.seq},${SKIPPED.key}:${SKIPPED.seq}`;
 const DEADLINE_MS = 150_000;
 
 const orderBy: OrderBy = (event) =>
-  event.event.startsWith('escrow.') ? `escrow:${String(event.data['escrowId'])}` : undefined;
+  event.event.startsWith('escrow.') ? `escrow:${String(event.data.escrowId)}` : undefined;
 
 const keyNames = Array.from({ length: KEYS }, (_, i) =>
   i === 0 ? REDRIVEN.key : i === 1 ? SKIPPED.key : `k${String(i).padStart(2, '0')}`,

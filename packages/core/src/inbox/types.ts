@@ -42,7 +42,7 @@ export interface StoredDelivery {
  *
  * @example
  * ```ts
- * const orderBy: OrderBy = (e) => (e.event.startsWith('escrow.') ? `escrow:${String(e.data['escrowId'])}` : undefined);
+ * const orderBy: OrderBy = (e) => (e.event.startsWith('escrow.') ? `escrow:${String(e.data.escrowId)}` : undefined);
  * const inbox = createMemoryInbox({ orderBy });
  * ```
  */
