@@ -8,6 +8,7 @@ import { connect } from './connect.js';
 import { startConsumer } from './consume.js';
 import type { DeliveryJobData } from './entries.js';
 import { deliveryJobId } from './job-id.js';
+import { createKeyClock } from './key-clock.js';
 import { createOrdering, ORDERED_POLICY, singletonKeyOf } from './ordering.js';
 import type { PGliteInstance } from './pglite-database.js';
 import { deadLetterQueueOf, ensureQueues, type QueueSettings, sendOptions } from './queues.js';
@@ -201,6 +202,13 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
 
   const reads = createReads(boss, queue, deadLetterQueue);
   const ordering = createOrdering(boss, queue, deadLetterQueue, database);
+  const keyClock = createKeyClock();
+  /** Sends a delivery's job; on PGlite, one key's sends in order, in distinct milliseconds (see key-clock.ts). */
+  const sendJob = (delivery: StoredDelivery, options: object) => {
+    const send = () => boss.send(queue, delivery as unknown as object, options);
+    const key = delivery.orderKey;
+    return ordered && key !== undefined && database?.kind === 'pglite' ? keyClock.run(key, send) : send();
+  };
   /** The per-job options of a stored delivery; on an ordered queue, its `singletonKey`. */
   const jobOptions = (delivery: StoredDelivery, id: string) => ({
     ...sendOptions(settings()),
@@ -226,7 +234,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       const db = enqueueDb();
       let sent: string | null;
       try {
-        sent = await boss.send(queue, delivery as unknown as object, { ...jobOptions(delivery, id), ...db });
+        sent = await sendJob(delivery, { ...jobOptions(delivery, id), ...db });
       } catch (error) {
         onQueueMissing(error);
         throw error;
@@ -295,7 +303,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       if (entry === undefined) return undefined;
       // A new job (a new id, so never a duplicate of the original) carrying the same delivery id.
       const delivery = replayDelivery(entry);
-      const replayed = await boss.send(queue, delivery as unknown as object, jobOptions(delivery, randomUUID()));
+      const replayed = await sendJob(delivery, jobOptions(delivery, randomUUID()));
       return replayed ?? undefined;
     },
     async redrive(filter = {}) {
