@@ -1,10 +1,10 @@
 import { untilDeadline } from '../engine-kit/deadline.js';
 import { matchesRedrive, selectEntries } from '../engine-kit/filters.js';
+import { checkOrderBy } from '../engine-kit/order-by.js';
 import { replayDelivery } from '../engine-kit/replay.js';
 import { createReceiverSlot } from '../engine-kit/retention.js';
 import { unexpectedFailure } from '../engine-kit/unexpected.js';
 import { createKeyGate } from './key-gate.js';
-import { checkOrderBy } from './order-key.js';
 import type {
   BlockedKey,
   ConsumeOptions,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { checkOrderBy } from '../engine-kit/order-by.js';
 import { createMemoryInbox, createWebhookReceiver } from '../index.js';
 import { createUncheckedDelivery } from '../testing/index.js';
-import { checkOrderBy, orderKeyOf } from './order-key.js';
+import { orderKeyOf } from './order-key.js';
 
 const event = { event: 'escrow.funded', timestamp: '2026-01-01T00:00:00Z', data: { escrowId: 'e1' } };
 
