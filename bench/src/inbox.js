@@ -14,6 +14,9 @@
 //   its own key, so nothing waits for another job of its key: the guard's own cost, a watermark read
 //   before and a raise after the handlers). 'worker c8' and 'worker c8 freshness' are the medians of
 //   three runs each, interleaved (off, on, off, on, ...).
+// - 'worker c8 orderBy K keys': the same worker at concurrency 8 on an inbox with per-key ordering
+//   (orderBy: each delivery's key is one of K), for K = 1, 10 and 1,000; against 'worker c8' (no
+//   orderBy). One key runs one delivery at a time whatever the concurrency; many keys let c8 work.
 // - PGlite 'first start' and 'restart': createPgBossInbox({ pglite: dir }) until ready() resolves, on
 //   a new directory (PGlite creates the database, pg-boss its schema) and on that directory again.
 // PostgreSQL: DATABASE_URL; Redis: REDIS_URL. An unreachable server gives skipped rows. Each run
@@ -142,8 +145,9 @@ function rows(label, added, rates, note, extra = []) {
   ];
 }
 
-function skipped(label, reason) {
-  return ['ack added', 'worker c1', 'worker c8', 'worker c8 freshness', 'worker c8 ctx.pg'].map((what) => ({
+function skipped(label, reason, ordered = true) {
+  const orderedRows = ordered ? ORDER_KEYS.map((keys) => `worker c8 orderBy ${keys} key${keys === 1 ? '' : 's'}`) : [];
+  return ['ack added', 'worker c1', 'worker c8', 'worker c8 freshness', 'worker c8 ctx.pg', ...orderedRows].map((what) => ({
     group: GROUP,
     name: `${label} ${what}`,
     value: Number.NaN,
@@ -151,8 +155,17 @@ function skipped(label, reason) {
   }));
 }
 
-/** `open()` answers `{ inbox, close, effects? }`; `effects` names a table for the ctx.pg run. */
-async function measure(label, open, sizes, note, extra = []) {
+/** Distinct keys in the ordered worker runs. */
+const ORDER_KEYS = [1, 10, 1_000];
+
+/** An orderBy that spreads deliveries over `keys` keys, by their sequence number. */
+const orderByKeys = (keys) => (event) => `k${event.data.n % keys}`;
+
+/**
+ * `open(options)` answers `{ inbox, close, effects? }`; `effects` names a table for the ctx.pg run;
+ * `options.orderBy` asks for an inbox with per-key ordering (`ordered`: the engine has it).
+ */
+async function measure(label, open, sizes, note, extra = [], ordered = true) {
   const added = await (async () => {
     const { inbox, close } = await open();
     try {
@@ -182,6 +195,14 @@ async function measure(label, open, sizes, note, extra = []) {
   rates.push(['c8', median(off)], ['c8 freshness', median(on)]);
   const withEffects = await rate(8, true, false);
   if (withEffects !== undefined) rates.push(['c8 ctx.pg', withEffects]);
+  for (const keys of ordered ? ORDER_KEYS : []) {
+    const { inbox, close } = await open({ orderBy: orderByKeys(keys) });
+    try {
+      rates.push([`c8 orderBy ${keys} key${keys === 1 ? '' : 's'}`, await workerRate(inbox, sizes.jobs, 8)]);
+    } finally {
+      await close();
+    }
+  }
   return rows(label, added, rates, note, extra);
 }
 
@@ -250,8 +271,8 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
   out.push(
     ...(await measure(
       'memory',
-      async () => {
-        const inbox = createMemoryInbox();
+      async (options = {}) => {
+        const inbox = createMemoryInbox(options);
         return { inbox, close: () => inbox.close() };
       },
       sizes,
@@ -271,10 +292,10 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
     out.push(
       ...(await measure(
         'pg-boss',
-        async () => {
+        async (options = {}) => {
           const inbox = createPgBossInbox(
             { connectionString: DATABASE_URL, max: 12 },
-            { schema, queue: `bench-${suffix()}`, pollIntervalMs: 50, freshnessTable: `${schema}.freshness` },
+            { schema, queue: `bench-${suffix()}`, pollIntervalMs: 50, freshnessTable: `${schema}.freshness`, ...options },
           );
           await inbox.ready();
           return { inbox, close: () => inbox.close(), effects: `${schema}.effects` };
@@ -297,10 +318,10 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
     out.push(
       ...(await measure(
         'pg-boss (PGlite)',
-        async () => {
+        async (options = {}) => {
           const pglite = await openPglite(join(dir, 'inbox'));
           await pglite.exec('CREATE TABLE IF NOT EXISTS effects (delivery_id text NOT NULL)');
-          const inbox = createPgBossInbox({ pglite }, { queue: `bench-${suffix()}`, pollIntervalMs: 50 });
+          const inbox = createPgBossInbox({ pglite }, { queue: `bench-${suffix()}`, pollIntervalMs: 50, ...options });
           await inbox.ready();
           const close = async () => {
             await inbox.close();
@@ -332,10 +353,12 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
         },
         sizes,
         "per delivery: BullMQ's moveToFinished script (completes one job and fetches the next) plus the lock renewals; bound by Redis round trips and this process's event loop",
+        [],
+        false, // no per-key ordering on BullMQ's open-source edition
       )),
     );
   } catch (error) {
-    out.push(...skipped('bullmq', `Redis not reachable at ${REDIS_URL}: ${error.message}`));
+    out.push(...skipped('bullmq', `Redis not reachable at ${REDIS_URL}: ${error.message}`, false));
   } finally {
     let cursor = '0';
     do {

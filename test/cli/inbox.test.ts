@@ -211,6 +211,59 @@ describe('armalo-webhooks inbox', () => {
       );
     }, 60_000);
 
+    it('stats counts the blocked keys of an ordered queue; blocked lists them with their head; skip unblocks one', async () => {
+      const inbox = createPgBossInbox(
+        { connectionString: DATABASE_URL, max: 2 },
+        { schema, queue: 'ordered', orderBy: (event) => `escrow:${String(event.data.escrowId)}` },
+      );
+      const webhooks = createWebhookReceiver({ secret: SECRET, inbox, logger: { warn: () => {}, error: () => {} } });
+      const ran: number[] = [];
+      webhooks.on('escrow.funded', (event) => {
+        const n = Number(event.data.n);
+        ran.push(n);
+        if (n === 0) throw new Error('escrow e1 is broken');
+      });
+      for (const n of [0, 1]) {
+        const signed = createUncheckedDelivery('escrow.funded', { escrowId: 'e1', n }, { secret: SECRET });
+        expect((await webhooks.receive({ rawBody: signed.body, headers: signed.headers })).status).toBe(200);
+      }
+      const worker = createInboxWorker(webhooks, { retry: { attempts: 1 } });
+      await worker.start();
+      await vi.waitFor(async () => expect((await inbox.list({ state: 'dead' })).length).toBe(1), {
+        timeout: 20_000,
+        interval: 100,
+      });
+      expect(ran).toEqual([0]);
+      // The admin connection (no orderBy) takes the queue's policy as it is.
+      const target = ['--postgres', DATABASE_URL, '--schema', schema, '--queue', 'ordered'];
+      expect(JSON.parse((await runCli(['inbox', ...target, 'stats', '--json'])).stdout).blocked).toEqual({
+        count: 1,
+        keys: ['escrow:e1'],
+      });
+      expect((await runCli(['inbox', ...target, 'stats'])).stdout).toContain('blocked    1 key(s)  (escrow:e1)\n');
+      const blocked = await runCli(['inbox', ...target, 'blocked', '--json']);
+      const [row] = JSON.parse(blocked.stdout) as {
+        key: string;
+        waiting: number;
+        head: { id: string; state: string };
+      }[];
+      expect(row).toMatchObject({ key: 'escrow:e1', waiting: 1, head: { state: 'dead' } });
+      expect((await runCli(['inbox', ...target, 'blocked'])).stdout).toMatch(
+        new RegExp(
+          `^escrow:e1  waiting=1  head ${row!.head.id} escrow.funded attempts=1 \\S+  HANDLER_FAILED: escrow e1 is broken\n`,
+        ),
+      );
+      expect((await runCli(['inbox', ...target, 'skip', row!.head.id])).stdout).toMatch(
+        /^skipped [0-9a-f-]{36} \(escrow.funded, delivery /,
+      );
+      await vi.waitFor(() => expect(ran).toEqual([0, 1]), { timeout: 20_000, interval: 100 });
+      expect((await runCli(['inbox', ...target, 'blocked'])).stdout).toBe('no blocked keys\n');
+      const skipped = JSON.parse((await runCli(['inbox', ...target, 'list', '--state', 'skipped', '--json'])).stdout);
+      expect(skipped).toHaveLength(1);
+      await worker.stop();
+      await inbox.close();
+    }, 60_000);
+
     it('prints event names and handler errors with their escape sequences escaped', async () => {
       const inbox = createPgBossInbox({ connectionString: DATABASE_URL, max: 2 }, { schema, queue: 'hostile' });
       await storeHostile(inbox);

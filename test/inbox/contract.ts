@@ -3,6 +3,7 @@ import {
   createWebhookReceiver,
   type Inbox,
   type InboxWorker,
+  type OrderBy,
   observe,
   type WebhookContext,
   type WebhookReceiver,
@@ -53,11 +54,22 @@ function signed(event: string, data: unknown, timestamp = new Date()) {
   return { rawBody: delivery.body, headers: delivery.headers, method: 'POST' };
 }
 
+/** What `setup` may be asked for: an inbox with per-key ordering. */
+export interface InboxSetupOptions {
+  orderBy?: OrderBy;
+}
+
 /**
  * What every inbox must do, through the public API a user has: a receiver with the inbox, and
- * `createInboxWorker`. Each test gets its own queue from `setup`.
+ * `createInboxWorker`. Each test gets its own queue from `setup`. With `ordering`, the engine also
+ * passes the per-key ordering rows (`orderBy`, blocked keys, skip).
  */
-export function describeInboxContract(name: string, setup: () => Promise<InboxUnderTest>): void {
+export function describeInboxContract(
+  name: string,
+  setup: (options?: InboxSetupOptions) => Promise<InboxUnderTest>,
+  { ordering = false }: { ordering?: boolean } = {},
+): void {
+  if (ordering) describeOrderingContract(name, setup);
   describe(`${name} passes the inbox contract`, () => {
     let target: InboxUnderTest;
     let inbox: Inbox;
@@ -461,6 +473,177 @@ export function describeInboxContract(name: string, setup: () => Promise<InboxUn
       expect(dead?.lastError?.code).toBe('INVALID_EVENT_DATA');
       expect(dead?.lastError?.issues?.[0]?.path).toBe('pactId');
       expect(calls).toEqual([]);
+    });
+  });
+}
+
+/** Escrow events are ordered per escrow; everything else is unordered. */
+const byEscrow: OrderBy = (event) =>
+  event.event.startsWith('escrow.') ? `escrow:${String(event.data.escrowId)}` : undefined;
+
+interface Run {
+  key: string | undefined;
+  seq: number;
+  attempt: number;
+  start: number;
+  end: number;
+}
+
+function describeOrderingContract(name: string, setup: (options?: InboxSetupOptions) => Promise<InboxUnderTest>): void {
+  describe(`${name} passes the per-key ordering rows of the inbox contract`, () => {
+    let target: InboxUnderTest;
+    let inbox: Inbox;
+    let webhooks: WebhookReceiver;
+    let runs: Run[];
+    /** Delivery id → its key and its place among the key's deliveries, in stored order. */
+    let stored: Map<string, { key: string | undefined; seq: number }>;
+    let behaviour: (run: Run) => unknown;
+    const workers: InboxWorker[] = [];
+
+    beforeEach(async () => {
+      target = await setup({ orderBy: byEscrow });
+      inbox = target.inbox;
+      runs = [];
+      stored = new Map();
+      behaviour = () => sleep(15);
+      webhooks = createWebhookReceiver({ secret: SECRET, inbox, logger: { warn() {}, error() {} } });
+      webhooks.onAny(async (_event, ctx) => {
+        const where = stored.get(ctx.deliveryId as string);
+        const run: Run = { key: where?.key, seq: where?.seq ?? -1, attempt: ctx.attempt, start: Date.now(), end: 0 };
+        runs.push(run);
+        try {
+          await behaviour(run);
+        } finally {
+          run.end = Date.now();
+        }
+      });
+    });
+
+    afterEach(async () => {
+      await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+      await target.cleanup();
+    });
+
+    /** Stores deliveries one at a time (so stored order is the order of this list); `undefined` = unordered. */
+    async function store(escrows: (string | undefined)[]): Promise<string[]> {
+      const counts = new Map<string | undefined, number>();
+      const ids: string[] = [];
+      for (const [i, escrowId] of escrows.entries()) {
+        const key = escrowId === undefined ? undefined : `escrow:${escrowId}`;
+        const seq = counts.get(key) ?? 0;
+        counts.set(key, seq + 1);
+        const delivery =
+          escrowId === undefined
+            ? signed('eval.completed', sampleData('eval.completed'))
+            : signed('escrow.funded', { escrowId, n: i });
+        const answer = await webhooks.receive(delivery);
+        expect(answer.body).toEqual({ ok: true, queued: true });
+        const id = answer.meta.idempotencyKey as string;
+        stored.set(id, { key, seq });
+        ids.push(id);
+      }
+      return ids;
+    }
+
+    async function startWorker(retry = { attempts: 1, baseMs: 50, maxMs: 50 }): Promise<void> {
+      const worker = createInboxWorker(webhooks, { concurrency: 4, retry, stopTimeoutMs: 5_000 });
+      workers.push(worker);
+      await worker.start();
+    }
+
+    const ofKey = (key: string) => runs.filter((run) => run.key === key);
+
+    it('runs one delivery per key at a time, in stored order, and different keys in parallel', async () => {
+      await store(['a', 'b', 'a', 'c', undefined, 'b', 'a', 'c', 'b', undefined, 'a', 'c']);
+      await startWorker();
+      await waitFor(() => runs.length === 12 && runs.every((run) => run.end > 0), 20_000, 'every delivery to run');
+      for (const key of ['escrow:a', 'escrow:b', 'escrow:c']) {
+        const mine = ofKey(key);
+        expect(mine.map((run) => run.seq)).toEqual([...mine.keys()]);
+        // One at a time: each starts after the one before it ended.
+        for (let i = 1; i < mine.length; i++) expect(mine[i]!.start).toBeGreaterThanOrEqual(mine[i - 1]!.end);
+      }
+      // Keys did run side by side: some two runs overlapped.
+      const overlapped = runs.some((one) =>
+        runs.some((other) => other !== one && other.start < one.end && one.start < other.end),
+      );
+      expect(overlapped).toBe(true);
+    });
+
+    it('a retrying head holds its key until it succeeds; the key stays in order', async () => {
+      behaviour = async (run) => {
+        if (run.key === 'escrow:r' && run.seq === 0 && run.attempt === 1) throw new Error('first try fails');
+        await sleep(5);
+      };
+      await store(['r', 'r', 'q', 'r']);
+      await startWorker({ attempts: 3, baseMs: 300, maxMs: 300 });
+      await waitFor(() => ofKey('escrow:r').length === 4, 20_000, 'the key to finish');
+      expect(ofKey('escrow:r').map((run) => [run.seq, run.attempt])).toEqual([
+        [0, 1],
+        [0, 2],
+        [1, 1],
+        [2, 1],
+      ]);
+      // The other key did not wait for the retry's backoff.
+      expect(ofKey('escrow:q')[0]!.start).toBeLessThan(ofKey('escrow:r')[1]!.start);
+    });
+
+    it('a dead head blocks its own key only: blocked() and stats() name it, and skip() lets the key move on', async () => {
+      behaviour = (run) => {
+        if (run.key === 'escrow:x' && run.seq === 0) throw new Error('escrow x is broken');
+      };
+      const ids = await store(['x', 'y', 'x', undefined, 'y', 'x']);
+      await startWorker();
+      await waitFor(() => ofKey('escrow:y').length === 2 && runs.length === 4, 20_000, 'the other keys to finish');
+      await waitFor(async () => (await inbox.blocked!()).length === 1, 10_000, 'the key to be blocked');
+      const [blocked] = await inbox.blocked!();
+      expect(blocked).toMatchObject({ key: 'escrow:x', waiting: 2, head: { deliveryId: ids[0], state: 'dead' } });
+      expect(blocked?.head.lastError?.message).toBe('escrow x is broken');
+      expect((await inbox.stats()).blocked).toEqual({ count: 1, keys: ['escrow:x'] });
+      await sleep(300);
+      expect(ofKey('escrow:x').map((run) => run.seq)).toEqual([0]);
+
+      const skipped = await inbox.skip!(blocked!.head.id);
+      expect(skipped).toMatchObject({ deliveryId: ids[0], state: 'skipped' });
+      await waitFor(() => ofKey('escrow:x').length === 3, 20_000, 'the key to move on');
+      expect(ofKey('escrow:x').map((run) => run.seq)).toEqual([0, 1, 2]);
+      expect(await inbox.blocked!()).toEqual([]);
+      expect((await inbox.stats()).blocked).toEqual({ count: 0, keys: [] });
+      expect(await inbox.get(ids[0]!)).toMatchObject({
+        state: 'skipped',
+        lastError: { message: 'escrow x is broken' },
+      });
+      expect((await inbox.list({ state: 'skipped' })).map((entry) => entry.deliveryId)).toEqual([ids[0]]);
+      expect(await inbox.list({ state: 'dead' })).toEqual([]);
+      await expect(inbox.skip!(ids[0]!)).rejects.toThrow('skipped');
+      expect(await inbox.skip!('no-such-delivery')).toBeUndefined();
+    });
+
+    it('redrive brings a dead head back first, with a fresh budget, and the key follows in order', async () => {
+      let down = true;
+      behaviour = (run) => {
+        if (down && run.key === 'escrow:z' && run.seq === 0) throw new Error('down');
+      };
+      const ids = await store(['z', 'z', 'z']);
+      await startWorker({ attempts: 2, baseMs: 50, maxMs: 50 });
+      await waitFor(async () => (await inbox.blocked!()).length === 1, 20_000, 'the key to be blocked');
+      expect(ofKey('escrow:z').map((run) => [run.seq, run.attempt])).toEqual([
+        [0, 1],
+        [0, 2],
+      ]);
+      down = false;
+      expect(await inbox.redrive({ ids: [ids[0]!] })).toBe(1);
+      await waitFor(() => ofKey('escrow:z').length === 5, 20_000, 'the key to finish');
+      expect(ofKey('escrow:z').map((run) => [run.seq, run.attempt])).toEqual([
+        [0, 1],
+        [0, 2],
+        [0, 1],
+        [1, 1],
+        [2, 1],
+      ]);
+      expect(await inbox.get(ids[0]!)).toMatchObject({ state: 'completed', attempts: 1 });
+      expect(await inbox.blocked!()).toEqual([]);
+      expect(await inbox.list({ state: 'dead' })).toEqual([]);
     });
   });
 }

@@ -1,7 +1,11 @@
 import { createMemoryInbox } from '@armalo-webhooks/core';
 import { describeInboxContract } from './contract.js';
 
-describeInboxContract('createMemoryInbox()', async () => {
-  const inbox = createMemoryInbox();
-  return { inbox, cleanup: () => inbox.close() };
-});
+describeInboxContract(
+  'createMemoryInbox()',
+  async (options = {}) => {
+    const inbox = createMemoryInbox(options);
+    return { inbox, cleanup: () => inbox.close() };
+  },
+  { ordering: true },
+);

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInboxWorker, createWebhookReceiver } from '@armalo-webhooks/core';
+import { createUncheckedDelivery } from '@armalo-webhooks/core/testing';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomId } from '../stores/servers.js';
@@ -17,24 +19,34 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describeInboxContract('createPgBossInbox({ pglite })', async () => {
-  const dir = dirs.find((candidate) => !held.has(candidate));
-  if (dir === undefined) throw new Error('more PGlite inboxes open at once than this suite has directories');
-  held.add(dir);
-  const inbox = createPgBossInbox(
-    { pglite: dir },
-    { queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
-  );
-  // The first start creates the database: an app pays it at startup, not in its first request.
-  await inbox.ready();
-  return {
-    inbox,
-    cleanup: async () => {
-      await inbox.close();
-      held.delete(dir);
-    },
-  };
-});
+describeInboxContract(
+  'createPgBossInbox({ pglite })',
+  async (ordering = {}) => {
+    const dir = dirs.find((candidate) => !held.has(candidate));
+    if (dir === undefined) throw new Error('more PGlite inboxes open at once than this suite has directories');
+    held.add(dir);
+    const inbox = createPgBossInbox(
+      { pglite: dir },
+      {
+        queue: `contract-${randomId()}`,
+        pollIntervalMs: 50,
+        maintenanceIntervalSeconds: 1,
+        onError: false,
+        ...ordering,
+      },
+    );
+    // The first start creates the database: an app pays it at startup, not in its first request.
+    await inbox.ready();
+    return {
+      inbox,
+      cleanup: async () => {
+        await inbox.close();
+        held.delete(dir);
+      },
+    };
+  },
+  { ordering: true },
+);
 
 describe('a PGlite directory serves one process at a time', () => {
   it('a second inbox on an open directory is refused, in this process or another; a dead holder’s lock is taken over', async () => {
@@ -55,7 +67,9 @@ describe('a PGlite directory serves one process at a time', () => {
         [
           '--input-type=module',
           '-e',
-          `import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
+          `import { createInboxWorker, createWebhookReceiver } from '@armalo-webhooks/core';
+import { createUncheckedDelivery } from '@armalo-webhooks/core/testing';
+import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
            await createPgBossInbox({ pglite: ${JSON.stringify(shared)} }).ready();
            console.log('ready');
            setInterval(() => {}, 1000);`,
@@ -76,4 +90,46 @@ describe('a PGlite directory serves one process at a time', () => {
       rmSync(shared, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('per-key ordering on PGlite, whose clock counts milliseconds', () => {
+  it('keeps the stored order of one key’s deliveries stored at the same moment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'armalo-inbox-order-'));
+    const inbox = createPgBossInbox(
+      { pglite: dir },
+      { pollIntervalMs: 20, onError: false, orderBy: (event) => `escrow:${String(event.data.escrowId)}` },
+    );
+    try {
+      await inbox.ready();
+      // Stored all at once, in this order: pg-boss orders a key by created_on (now(), whole
+      // milliseconds here), and a tie would go to the job id, a hash.
+      const count = 120;
+      await Promise.all(
+        Array.from({ length: count }, (_, seq) => {
+          const signed = createUncheckedDelivery('escrow.funded', { escrowId: 'e1', seq }, { secret: 'whsec_tie' });
+          return inbox.enqueue({
+            deliveryId: `tie-${seq}`,
+            event: 'escrow.funded',
+            body: Buffer.from(signed.body).toString('base64'),
+            receivedAt: Date.now(),
+            secretIndex: 0,
+            trace: {},
+            orderKey: 'escrow:e1',
+          });
+        }),
+      );
+      const webhooks = createWebhookReceiver({ secret: 'whsec_tie', inbox, logger: { warn() {}, error() {} } });
+      const ran: number[] = [];
+      webhooks.on('escrow.funded', (event) => void ran.push(Number(event.data.seq)));
+      const worker = createInboxWorker(webhooks, { concurrency: 8 });
+      await worker.start();
+      const deadline = Date.now() + 60_000;
+      while (ran.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await worker.stop();
+      expect(ran).toEqual(Array.from({ length: count }, (_, seq) => seq));
+    } finally {
+      await inbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

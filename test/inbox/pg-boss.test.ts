@@ -19,14 +19,25 @@ if (available) {
     await admin.end();
   });
 
-  describeInboxContract('createPgBossInbox()', async () => {
-    const inbox = createPgBossInbox(
-      { connectionString: DATABASE_URL, max: 4 },
-      { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
-    );
-    await inbox.ready();
-    return { inbox, cleanup: () => inbox.close() };
-  });
+  describeInboxContract(
+    'createPgBossInbox()',
+    async (ordering = {}) => {
+      const inbox = createPgBossInbox(
+        { connectionString: DATABASE_URL, max: 4 },
+        {
+          schema,
+          queue: `contract-${randomId()}`,
+          pollIntervalMs: 50,
+          maintenanceIntervalSeconds: 1,
+          onError: false,
+          ...ordering,
+        },
+      );
+      await inbox.ready();
+      return { inbox, cleanup: () => inbox.close() };
+    },
+    { ordering: true },
+  );
 
   // An app that already runs pg-boss 12 passes its own instance and pool: the inbox neither starts
   // a second pg-boss on the schema nor stops the app's.

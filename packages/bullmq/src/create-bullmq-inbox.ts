@@ -55,6 +55,12 @@ export interface BullMQInboxOptions {
   maxStalledCount?: number;
   /** Told about Redis and BullMQ `'error'` events; default a throttled warning; `false` attaches none. */
   onError?: ((error: Error) => void) | false;
+  /**
+   * Not available: BullMQ's open-source edition has no per-key groups (they are a BullMQ Pro
+   * feature), so per-key ordering cannot be kept. Passing it is a startup error, never a silent
+   * no-op. Use the receiver's `freshness` option (latest wins per key), or the pg-boss inbox's `orderBy`.
+   */
+  orderBy?: never;
 }
 
 /**
@@ -78,6 +84,8 @@ const TYPES: Record<InboxState, JobType[]> = {
   // A stale job is a completed one whose return value says so.
   stale: ['completed'],
   dead: ['failed'],
+  // Skipping is for per-key ordering, which this inbox does not have: no job is ever skipped.
+  skipped: [],
 };
 
 /**
@@ -102,6 +110,7 @@ const TYPES: Record<InboxState, JobType[]> = {
  * ```
  */
 export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
+  refuseOrderBy(options);
   const name = options.queue ?? 'armalo-webhooks';
   const prefix = options.prefix ?? 'armalo';
   const receiver = createReceiverSlot({
@@ -165,6 +174,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   async function jobsIn(states: InboxState[], limit: number): Promise<InboxEntry[]> {
     const found: InboxEntry[] = [];
     for (const state of states) {
+      if (TYPES[state].length === 0) continue; // BullMQ reads every state for an empty list
       const jobs = await queue.getJobs(TYPES[state], 0, limit - 1, true);
       for (const job of jobs) if (job) found.push(await entry(job, state === 'stale' ? 'completed' : state));
     }
@@ -280,4 +290,12 @@ function toState(state: string): InboxState {
   if (state === 'prioritized' || state === 'paused' || state === 'waiting-children' || state === 'unknown')
     return 'waiting';
   return state as InboxState;
+}
+
+/** `orderBy` would be a silent no-op here: it fails at startup, saying what to use instead. */
+function refuseOrderBy(options: BullMQInboxOptions): void {
+  if ((options as { orderBy?: unknown }).orderBy === undefined) return;
+  throw new TypeError(
+    'armalo-webhooks: createBullMQInbox() has no orderBy: BullMQ’s open-source edition has no per-key groups (a BullMQ Pro feature), so it cannot run one delivery per key at a time. For “latest state wins per key”, use the receiver’s `freshness` option (createWebhookReceiver({ freshness: { … } })); for strict per-key order, use createPgBossInbox({ … }, { orderBy }) (PostgreSQL or PGlite).',
+  );
 }

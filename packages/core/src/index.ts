@@ -48,6 +48,7 @@ export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './
 export type { Claim, IdempotencyStore } from './idempotency/store.js';
 export { createMemoryInbox, type MemoryInbox, type MemoryInboxOptions } from './inbox/memory-inbox.js';
 export type {
+  BlockedKey,
   ConsumeOptions,
   Inbox,
   InboxConsumer,
@@ -58,6 +59,7 @@ export type {
   InboxOutcome,
   InboxState,
   InboxStats,
+  OrderBy,
   ProcessJob,
   RedriveFilter,
   StoredDelivery,

@@ -3,7 +3,7 @@ import { unexpectedFailure, untilDeadline } from '@armalo-webhooks/core/engine-k
 import type { JobAttempt, PgBoss } from 'pg-boss';
 import type { PgBossTransactionClient } from './context.js';
 import type { Database, Transaction } from './database.js';
-import { DEAD_NOW, type DeliveryJob, staleOutput, toFailure } from './entries.js';
+import { DEAD_NOW, type DeliveryJob, deliveryOf, staleOutput, toFailure, tryOf } from './entries.js';
 import type { PgFreshness } from './freshness.js';
 
 /** What the loop needs from the inbox. */
@@ -97,13 +97,13 @@ export function startConsumer(context: ConsumeContext, options: ConsumeOptions):
 async function runJob(context: ConsumeContext, options: ConsumeOptions, job: DeliveryJob): Promise<void> {
   if (isDeadNow(job.output)) return deadLetter(context, job);
   const { boss, queue } = context;
-  const attempt = job.retryCount + 1;
+  const attempt = tryOf(job);
   const run = lazyTransaction(context.database);
   let outcome: InboxOutcome;
   try {
     outcome = await options.process({
       id: job.id,
-      delivery: job.data,
+      delivery: deliveryOf(job),
       attempt,
       enqueuedAt: new Date(job.createdOn),
       context: { pg: run.client },

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Inbox, InboxReceiverSettings, StoredDelivery } from '@armalo-webhooks/core';
-import { createReceiverSlot, replayDelivery } from '@armalo-webhooks/core/engine-kit';
+import type { Inbox, InboxReceiverSettings, OrderBy, StoredDelivery } from '@armalo-webhooks/core';
+import { checkOrderBy, createReceiverSlot, listLimit, replayDelivery } from '@armalo-webhooks/core/engine-kit';
 import { listenForErrors } from '@armalo-webhooks/core/store-kit';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { connect } from './connect.js';
 import { startConsumer } from './consume.js';
 import { createPgFreshness, DEFAULT_FRESHNESS_TABLE, type PgFreshness } from './freshness.js';
+import type { DeliveryJobData } from './entries.js';
 import { deliveryJobId } from './job-id.js';
+import { createKeyClock } from './key-clock.js';
+import { createOrdering, ORDERED_POLICY, singletonKeyOf } from './ordering.js';
 import type { PGliteInstance } from './pglite-database.js';
 import { deadLetterQueueOf, ensureQueues, type QueueSettings, sendOptions } from './queues.js';
 import { createReads } from './reads.js';
@@ -98,6 +101,13 @@ export interface PgBossInboxOptions {
   freshnessTable?: string;
   /** Told about pool and pg-boss `'error'` events; default a throttled warning; `false` attaches none. */
   onError?: ((error: Error) => void) | false;
+  /**
+   * Per-key ordering: deliveries with one key run one at a time, in the order they were stored;
+   * other keys run in parallel. The queue gets pg-boss's `key_strict_fifo` policy (fixed when the
+   * queue is created: a queue created without it is a startup error). A dead head delivery holds
+   * its key until `redrive` or `skip` (see `blocked()`).
+   */
+  orderBy?: OrderBy;
 }
 
 /**
@@ -149,6 +159,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
   const schema = options.schema ?? 'pgboss';
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const orderBy = checkOrderBy(options.orderBy, 'createPgBossInbox()');
   const receiver = createReceiverSlot({
     retentionMs: options.retentionSeconds === undefined ? undefined : options.retentionSeconds * 1000,
   });
@@ -170,8 +181,11 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     expireInSeconds: options.expireInSeconds ?? 300,
     retentionSeconds: Math.ceil(receiver.retentionMs() / 1000),
     deadRetentionSeconds: options.deadRetentionSeconds ?? 365 * 86_400,
-    policy: 'standard',
+    // An admin connection (no receiver, no orderBy) takes the queue as it is.
+    policy: orderBy !== undefined ? ORDERED_POLICY : receiverKnown ? 'standard' : undefined,
   });
+  /** Whether the queue runs one job per key at a time: known once `ready()` read its policy. */
+  let ordered = orderBy !== undefined;
 
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
@@ -181,7 +195,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       checkBoss(boss);
       // An admin connection (the CLI) knows no receiver: it creates missing queues but leaves the
       // settings of existing ones to the application that uses them.
-      await ensureQueues(boss, settings(), receiverKnown);
+      ordered = (await ensureQueues(boss, settings(), receiverKnown)) === ORDERED_POLICY;
     })().catch((error: unknown) => {
       starting = undefined; // the next call tries again: the database may be back
       throw error;
@@ -208,6 +222,20 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       throw error;
     });
   }
+  const ordering = createOrdering(boss, queue, deadLetterQueue, database);
+  const keyClock = createKeyClock();
+  /** Sends a delivery's job; on PGlite, one key's sends in order, in distinct milliseconds (see key-clock.ts). */
+  const sendJob = (delivery: StoredDelivery, options: object) => {
+    const send = () => boss.send(queue, delivery as unknown as object, options);
+    const key = delivery.orderKey;
+    return ordered && key !== undefined && database?.kind === 'pglite' ? keyClock.run(key, send) : send();
+  };
+  /** The per-job options of a stored delivery; on an ordered queue, its `singletonKey`. */
+  const jobOptions = (delivery: StoredDelivery, id: string) => ({
+    ...sendOptions(settings()),
+    id,
+    ...(ordered ? { singletonKey: singletonKeyOf(delivery, id) } : {}),
+  });
 
   return {
     kind: 'pg-boss',
@@ -216,6 +244,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     boss,
     ready,
     freshness,
+    ...(orderBy === undefined ? {} : { orderBy }),
     useReceiver(told: InboxReceiverSettings) {
       receiver.adopt(told);
       receiverKnown = true;
@@ -227,7 +256,7 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       const db = enqueueDb();
       let sent: string | null;
       try {
-        sent = await boss.send(queue, delivery as unknown as object, { ...sendOptions(settings()), id, ...db });
+        sent = await sendJob(delivery, { ...jobOptions(delivery, id), ...db });
       } catch (error) {
         onQueueMissing(error);
         throw error;
@@ -261,8 +290,37 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
     async stats() {
       await ready();
       const stats = await reads.stats();
-      const stale = await staleCount();
-      return { ...stats, completed: Math.max(0, stats.completed - stale), stale };
+      const [stale, blocked] = await Promise.all([
+        staleCount(),
+        ordered ? ordering.blockedKeys(Number.POSITIVE_INFINITY) : undefined,
+      ]);
+      const counted = { ...stats, completed: Math.max(0, stats.completed - stale), stale };
+      if (blocked === undefined) return counted;
+      return { ...counted, blocked: { count: blocked.length, keys: blocked.slice(0, 10) } };
+    },
+    async blocked(filter = {}) {
+      await ready();
+      if (!ordered) return [];
+      return ordering.blocked(listLimit(filter));
+    },
+    async skip(id) {
+      await ready();
+      const entry = await reads.get(id);
+      if (entry === undefined) return undefined;
+      if (entry.state !== 'dead' && entry.state !== 'waiting' && entry.state !== 'delayed') {
+        throw new Error(
+          `delivery ${entry.id} is ${entry.state}: only a dead, waiting or delayed delivery can be skipped`,
+        );
+      }
+      // A dead entry is its dead letter's (or, with none left, the failed job's).
+      const [copy] =
+        entry.state === 'dead' ? await boss.findJobs<DeliveryJobData>(deadLetterQueue, { id: entry.id }) : [];
+      const job = copy ?? (await boss.findJobs<DeliveryJobData>(queue, { id: entry.id }))[0];
+      if (job === undefined || !(await ordering.skip(entry, job))) {
+        throw new Error(`delivery ${entry.id} started or settled while being skipped; look at it again`);
+      }
+      // The skipped job is the failed one in the queue; a dead letter's copy is gone now.
+      return reads.get(copy?.sourceId ?? job.id);
     },
     async list(filter = {}) {
       await ready();
@@ -277,16 +335,24 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
       const entry = await reads.get(id);
       if (entry === undefined) return undefined;
       // A new job (a new id, so never a duplicate of the original) carrying the same delivery id.
-      const replayed = await boss.send(queue, replayDelivery(entry) as unknown as object, {
-        ...sendOptions(settings()),
-        id: randomUUID(),
-      });
+      const delivery = replayDelivery(entry);
+      const replayed = await sendJob(delivery, jobOptions(delivery, randomUUID()));
       return replayed ?? undefined;
     },
     async redrive(filter = {}) {
       await ready();
       const ids = await reads.deadLetterIds(filter);
       if (ids.length === 0) return 0;
+      if (ordered) {
+        // Each failed head comes back in its place, oldest first; the rest go through pg-boss's redrive.
+        const rest: string[] = [];
+        let moved = 0;
+        for (const copy of await reads.deadLetterJobs(ids)) {
+          if (await ordering.revive(copy)) moved++;
+          else rest.push(copy.id);
+        }
+        return moved + (rest.length === 0 ? 0 : await boss.redrive(deadLetterQueue, { ids: rest, limit: rest.length }));
+      }
       // pg-boss re-creates each as a new job on its source queue: attempt 1 again, a fresh budget.
       return boss.redrive(deadLetterQueue, { ids, limit: ids.length });
     },
@@ -303,7 +369,16 @@ export function createPgBossInbox(connection: PgBossInboxConnection, options: Pg
 
 /** An instance of another pg-boss major (or an older 12) fails here, not on the first delivery. */
 function checkBoss(boss: PgBoss): void {
-  const needed = ['findJobs', 'redrive', 'getQueueStats', 'update', 'fetch'] as const;
+  const needed = [
+    'findJobs',
+    'redrive',
+    'getQueueStats',
+    'update',
+    'fetch',
+    'getBlockedKeys',
+    'retry',
+    'deleteJob',
+  ] as const;
   const missing = needed.filter((name) => typeof (boss as unknown as Record<string, unknown>)[name] !== 'function');
   if (missing.length > 0) {
     throw new Error(

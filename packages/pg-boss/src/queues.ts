@@ -15,8 +15,11 @@ export interface QueueSettings {
   retentionSeconds: number;
   /** How long a dead letter is kept. */
   deadRetentionSeconds: number;
-  /** The queue's policy, fixed when pg-boss creates it. */
-  policy: QueuePolicy;
+  /**
+   * The queue's policy, fixed when pg-boss creates it: `key_strict_fifo` with `orderBy`. Undefined
+   * for an admin connection (the CLI), which takes the policy the queue has.
+   */
+  policy: QueuePolicy | undefined;
 }
 
 /** The dead-letter queue of a queue. */
@@ -78,21 +81,20 @@ const RECONCILED = [
 /**
  * Creates the dead-letter queue and the queue (idempotent: two processes may race). With
  * `reconcile`, queues that exist already are brought to these options; the policy cannot change
- * after creation, so a queue with another policy is an error that says so.
+ * after creation, so a queue with another policy is an error that says so. Answers the queue's policy.
  */
-export async function ensureQueues(boss: PgBoss, settings: QueueSettings, reconcile: boolean): Promise<void> {
-  for (const [name, options, policy] of [
+export async function ensureQueues(boss: PgBoss, settings: QueueSettings, reconcile: boolean): Promise<QueuePolicy> {
+  let policyOfQueue: QueuePolicy = 'standard';
+  for (const [name, options, wanted] of [
     [settings.deadLetterQueue, deadLetterOptions(settings), 'standard'],
     [settings.queue, queueOptions(settings), settings.policy],
   ] as const) {
-    await boss.createQueue(name, { ...options, policy });
+    await boss.createQueue(name, { ...options, policy: wanted ?? 'standard' });
     const existing = await boss.getQueue(name);
     if (existing === null) throw new Error(`pg-boss did not create the queue ${name}`);
-    if ((existing.policy ?? 'standard') !== policy) {
-      throw new Error(
-        `the pg-boss queue ${name} has the policy ${existing.policy}, not ${policy}; pg-boss cannot change a queue's policy: delete the queue (or use another queue name)`,
-      );
-    }
+    const policy = existing.policy ?? 'standard';
+    if (wanted !== undefined && policy !== wanted) throw policyMismatch(name, policy, wanted);
+    policyOfQueue = policy;
     if (!reconcile) continue;
     const differs = RECONCILED.some(
       (key) =>
@@ -101,4 +103,17 @@ export async function ensureQueues(boss: PgBoss, settings: QueueSettings, reconc
     );
     if (differs) await boss.updateQueue(name, options);
   }
+  return policyOfQueue;
+}
+
+function policyMismatch(name: string, policy: string, wanted: string): Error {
+  const why =
+    wanted === 'key_strict_fifo'
+      ? ' (`orderBy` needs a key_strict_fifo queue, which runs one job per key at a time)'
+      : policy === 'key_strict_fifo'
+        ? ' (it was created for an inbox with `orderBy`: pass the same `orderBy` to every inbox on this queue)'
+        : '';
+  return new Error(
+    `armalo-webhooks: the pg-boss queue ${name} has the policy ${policy}, not ${wanted}${why}; pg-boss cannot change a queue's policy: use another queue name (\`queue\` option), or delete the queue once it is drained`,
+  );
 }

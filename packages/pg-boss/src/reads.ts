@@ -105,6 +105,12 @@ export function createReads(boss: PgBoss, queue: string, deadLetterQueue: string
       return dead && toEntry(dead, true);
     },
 
+    /** The dead letters with these ids, as jobs. */
+    async deadLetterJobs(ids: readonly string[]): Promise<DeliveryJob[]> {
+      const wanted = new Set(ids);
+      return (await findJobs(deadLetterQueue)).filter((job) => wanted.has(job.id));
+    },
+
     /** The dead-letter queue's ids of the dead letters `filter` names. */
     async deadLetterIds(filter: RedriveFilter = {}): Promise<string[]> {
       return (await deadLetters(filter.event)).filter((entry) => matchesRedrive(entry, filter)).map((e) => e.id);

@@ -5,7 +5,7 @@ import type { CommandContext } from '../io.js';
 import { printable, printableJson } from '../printable.js';
 import { addInboxOptions, type InboxTarget, openInbox, redact } from './inbox-connect.js';
 
-const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'stale', 'dead'];
+const STATES: readonly InboxState[] = ['waiting', 'delayed', 'active', 'completed', 'stale', 'dead', 'skipped'];
 
 interface ListOptions {
   dead?: boolean;
@@ -16,7 +16,7 @@ interface ListOptions {
   json?: boolean;
 }
 
-/** `armalo-webhooks inbox stats | list | show | replay | redrive`. */
+/** `armalo-webhooks inbox stats | list | show | replay | redrive | blocked | skip`. */
 export function registerInboxCommand(program: Command, ctx: CommandContext): void {
   const inbox = addInboxOptions(
     program
@@ -39,16 +39,31 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
 
   inbox
     .command('stats')
-    .description('count deliveries by state: waiting, delayed, active, completed, stale, dead')
+    .description(
+      'count deliveries by state: waiting, delayed, active, completed, stale, dead; and the blocked keys of an ordered inbox',
+    )
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       run(async (engine) => {
-        const { asOf, ...stats } = await engine.stats();
+        const { asOf, blocked, ...stats } = await engine.stats();
         if (options.json) {
-          ctx.stdout(`${JSON.stringify(asOf === undefined ? stats : { ...stats, asOf })}\n`);
+          const all = blocked === undefined ? stats : { ...stats, blocked };
+          ctx.stdout(`${printableJson(asOf === undefined ? all : { ...all, asOf })}\n`);
           return;
         }
         for (const [state, count] of Object.entries(stats)) ctx.stdout(`${state.padEnd(10)} ${count}\n`);
+        if (blocked !== undefined) {
+          // Keys come from the app's orderBy, over delivery data: printed escaped.
+          const some =
+            blocked.keys.length > 0
+              ? `  (${blocked.keys.join(', ')}${blocked.count > blocked.keys.length ? ', …' : ''})`
+              : '';
+          ctx.stdout(`${printable(`${'blocked'.padEnd(10)} ${blocked.count} key(s)${some}`)}\n`);
+          if (blocked.count > 0)
+            ctx.stdout(
+              '           see `armalo-webhooks inbox blocked`; `redrive --id` or `skip` a head to unblock its key\n',
+            );
+        }
         if (asOf !== undefined)
           ctx.stdout(`as of ${asOf.toISOString()} (${engine.kind} refreshes its counts at most once a minute)\n`);
       })(),
@@ -115,6 +130,50 @@ export function registerInboxCommand(program: Command, ctx: CommandContext): voi
         if (options.since !== undefined) filter.since = parseTime(options.since);
         if (options.id !== undefined) filter.ids = options.id;
         ctx.stdout(`redrove ${await engine.redrive(filter)} dead letter(s)\n`);
+      })(),
+    );
+
+  inbox
+    .command('blocked')
+    .description('keys of an ordered inbox (orderBy) held back by a dead head delivery, with that head')
+    .option('--limit <n>', 'most keys shown', '100')
+    .option('--json', 'print JSON')
+    .action((options: { limit?: string; json?: boolean }) =>
+      run(async (engine) => {
+        if (engine.blocked === undefined) throw new CliError(`the ${engine.kind} inbox has no per-key ordering`);
+        const limit = Number(options.limit ?? 100);
+        if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer');
+        const blocked = await engine.blocked({ limit });
+        if (options.json) {
+          ctx.stdout(
+            `${printableJson(blocked.map(({ key, head, waiting }) => ({ key, waiting, head: summary(head) })))}\n`,
+          );
+          return;
+        }
+        for (const { key, head, waiting } of blocked) {
+          const error = head.lastError ? `  ${head.lastError.code}: ${head.lastError.message}` : '';
+          const line = `${key}  waiting=${waiting}  head ${head.id} ${head.event} attempts=${head.attempts} ${head.enqueuedAt.toISOString()}${error}`;
+          ctx.stdout(`${printable(line)}\n`);
+        }
+        if (blocked.length === 0) ctx.stdout('no blocked keys\n');
+        else
+          ctx.stdout(
+            'unblock a key: `armalo-webhooks inbox redrive --id <head>` (run it again) or `inbox skip <head>`\n',
+          );
+      })(),
+    );
+
+  inbox
+    .command('skip <id>')
+    .description(
+      "settle a dead, waiting or delayed delivery as skipped without running it, so its key's next delivery runs",
+    )
+    .action((id: string) =>
+      run(async (engine) => {
+        if (engine.skip === undefined) throw new CliError(`the ${engine.kind} inbox cannot skip deliveries`);
+        const skipped = await engine.skip(id);
+        if (skipped === undefined) throw new CliError(`no delivery with id ${id} in this inbox`);
+        ctx.stdout(`${printable(`skipped ${skipped.id} (${skipped.event}, delivery ${skipped.deliveryId})`)}\n`);
       })(),
     );
 }

@@ -2,6 +2,7 @@
 export { ATTEMPT_CEILING } from './ceiling.js';
 export { untilDeadline } from './deadline.js';
 export { DEFAULT_LIST_LIMIT, listLimit, matchesFilter, matchesRedrive, selectEntries } from './filters.js';
+export { checkOrderBy } from './order-by.js';
 export { replayDelivery } from './replay.js';
 export {
   createReceiverSlot,

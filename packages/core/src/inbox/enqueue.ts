@@ -7,6 +7,7 @@ import { getSingleHeader } from '../headers.js';
 import { deliveryKey } from '../idempotency/key.js';
 import { callStore } from '../idempotency/store-call.js';
 import type { InboxConfig, ReceiverConfig } from '../receiver/config.js';
+import { orderKeyOf } from './order-key.js';
 import type { StoredDelivery } from './types.js';
 
 const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
@@ -27,6 +28,13 @@ export async function enqueueDelivery(
   const key = await deliveryKey(config.keying, delivery);
   if (key instanceof WebhookError) return failed(config, meta, key);
   meta.idempotencyKey = key;
+
+  let orderKey: string | undefined;
+  try {
+    orderKey = orderKeyOf(inbox.engine.orderBy, delivery.event);
+  } catch (cause) {
+    return failed(config, meta, new WebhookError('INTERNAL_ERROR', { cause }));
+  }
 
   const full = await backlog.isFull().catch((cause: unknown) => cause as Error);
   if (full instanceof Error) return failed(config, meta, new WebhookError('INBOX_UNAVAILABLE', { cause: full }));
@@ -51,6 +59,7 @@ export async function enqueueDelivery(
     trace,
     headers: kept,
   };
+  if (orderKey !== undefined) stored.orderKey = orderKey;
   delivery.storing?.({ deliveryId: key, event: stored.event, engine: inbox.engine.kind, trace });
   let answer: unknown;
   try {

@@ -1,10 +1,13 @@
 import { untilDeadline } from '../engine-kit/deadline.js';
 import { matchesRedrive, selectEntries } from '../engine-kit/filters.js';
+import { checkOrderBy } from '../engine-kit/order-by.js';
 import { replayDelivery } from '../engine-kit/replay.js';
 import { createReceiverSlot } from '../engine-kit/retention.js';
 import { unexpectedFailure } from '../engine-kit/unexpected.js';
+import { createKeyGate } from './key-gate.js';
 import { createMemoryFreshness } from './memory-freshness.js';
 import type {
+  BlockedKey,
   ConsumeOptions,
   Inbox,
   InboxConsumer,
@@ -12,6 +15,7 @@ import type {
   InboxJob,
   InboxOutcome,
   InboxStats,
+  OrderBy,
   StoredDelivery,
 } from './types.js';
 
@@ -34,6 +38,11 @@ export interface MemoryInboxOptions {
    * past it (default 100,000).
    */
   maxCompleted?: number;
+  /**
+   * Per-key ordering: deliveries with one key run one at a time, in the order they were stored; a
+   * dead head holds its key back until `redrive` or `skip`. The same semantics as pg-boss's.
+   */
+  orderBy?: OrderBy;
 }
 
 /**
@@ -71,6 +80,7 @@ interface Entry extends InboxEntry {
 export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox {
   const receiver = createReceiverSlot({ retentionMs: options.retainMs });
   const maxCompleted = options.maxCompleted ?? 100_000;
+  const orderBy = checkOrderBy(options.orderBy, 'createMemoryInbox()');
   const entries = new Map<string, Entry>(); // insertion order = enqueue order
   const byDelivery = new Map<string, string>(); // delivery id → the job that deduplicates it
   const consumers = new Set<{ options: ConsumeOptions; inFlight: Set<Promise<void>>; stopped: boolean }>();
@@ -109,24 +119,22 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
     }
   }
 
-  // Hands ready jobs to consumers with free slots, and sets one timer for the next delayed job.
+  // Hands ready jobs to consumers with free slots, and sets one timer for the next delayed job. A
+  // job whose key is held by an earlier unfinished delivery of that key waits for it.
   function pump(): void {
     const now = Date.now();
     let nextAt = Number.POSITIVE_INFINITY;
-    for (const consumer of consumers) {
-      if (consumer.stopped) continue;
-      for (const entry of entries.values()) {
-        if (consumer.inFlight.size >= consumer.options.concurrency) break;
-        if (entry.state !== 'waiting' && entry.state !== 'delayed') continue;
-        if (entry.runAt > now) {
-          nextAt = Math.min(nextAt, entry.runAt);
-          continue;
-        }
-        run(consumer, entry);
-      }
-    }
+    const live = [...consumers].filter((consumer) => !consumer.stopped);
+    const gate = createKeyGate();
     for (const entry of entries.values()) {
-      if (entry.state === 'delayed' && entry.runAt > now) nextAt = Math.min(nextAt, entry.runAt);
+      if (!gate.pass(entry.delivery.orderKey, !settled(entry))) continue;
+      if (entry.state !== 'waiting' && entry.state !== 'delayed') continue;
+      if (entry.runAt > now) {
+        nextAt = Math.min(nextAt, entry.runAt);
+        continue;
+      }
+      const consumer = live.find((candidate) => candidate.inFlight.size < candidate.options.concurrency);
+      if (consumer !== undefined) run(consumer, entry);
     }
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
@@ -186,12 +194,30 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
     return structuredClone(rest);
   }
 
+  /** The keys held back by a dead head, in the order their heads were stored. */
+  function blockedKeys(): BlockedKey[] {
+    const heads = new Map<string, BlockedKey>();
+    const open = new Set<string>();
+    for (const entry of entries.values()) {
+      const key = entry.delivery.orderKey;
+      if (key === undefined || settled(entry)) continue;
+      const held = heads.get(key);
+      if (held !== undefined) held.waiting++;
+      else if (!open.has(key)) {
+        if (entry.state === 'dead') heads.set(key, { key, head: view(entry), waiting: 0 });
+        else open.add(key);
+      }
+    }
+    return [...heads.values()];
+  }
+
   function find(id: string): Entry | undefined {
     return entries.get(id) ?? entries.get(byDelivery.get(id) ?? '');
   }
 
   return {
     kind: 'memory',
+    ...(orderBy === undefined ? {} : { orderBy }),
     async enqueue(delivery) {
       const held = byDelivery.get(delivery.deliveryId);
       if (held !== undefined && entries.has(held)) return 'duplicate';
@@ -217,7 +243,14 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
     },
     async stats() {
       const stats: InboxStats = { waiting: 0, active: 0, delayed: 0, dead: 0, completed: 0, stale: 0 };
-      for (const entry of entries.values()) stats[current(entry).state]++;
+      for (const entry of entries.values()) {
+        const { state } = current(entry);
+        stats[state === 'skipped' ? 'completed' : state]++;
+      }
+      if (orderBy !== undefined) {
+        const blocked = blockedKeys();
+        stats.blocked = { count: blocked.length, keys: blocked.slice(0, 10).map(({ key }) => key) };
+      }
       return stats;
     },
     async list(filter = {}) {
@@ -244,6 +277,22 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       queueMicrotask(pump);
       return moved;
     },
+    async blocked({ limit = 100 } = {}) {
+      return blockedKeys().slice(0, limit);
+    },
+    async skip(id) {
+      const entry = find(id);
+      if (entry === undefined) return undefined;
+      if (entry.state !== 'dead' && entry.state !== 'waiting' && entry.state !== 'delayed') {
+        throw new Error(
+          `delivery ${entry.id} is ${entry.state}: only a dead, waiting or delayed delivery can be skipped`,
+        );
+      }
+      entry.state = 'skipped';
+      entry.finishedAt = new Date();
+      queueMicrotask(pump);
+      return view(entry);
+    },
     async close() {
       if (timer !== undefined) clearTimeout(timer);
       consumers.clear();
@@ -256,4 +305,9 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
       freshness.clear();
     },
   };
+}
+
+/** Done with: completed, or skipped by an operator. */
+function settled(entry: InboxEntry): boolean {
+  return entry.state === 'completed' || entry.state === 'skipped';
 }

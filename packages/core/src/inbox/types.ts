@@ -1,5 +1,5 @@
 import type { InboxReceiverSettings } from '../engine-kit/retention.js';
-import type { WebhookContextExtensions } from '../events/event-types.js';
+import type { WebhookContextExtensions, WebhookEvent } from '../events/event-types.js';
 import type { InboxFreshness } from '../freshness/types.js';
 
 /**
@@ -28,6 +28,43 @@ export interface StoredDelivery {
   headers?: Record<string, string>;
   /** Set on a replay (`inbox.replay(id)`): the id of the job it replays. */
   replayOf?: string;
+  /**
+   * The key the inbox's `orderBy` gave the event when it was stored: deliveries with one key run
+   * one at a time, in the order they were stored. Absent: unordered.
+   */
+  orderKey?: string;
+}
+
+/**
+ * Names the key whose deliveries must run one at a time, in the order they were stored (an
+ * escrow, an agent); `undefined` leaves a delivery unordered. Called once per delivery, with the
+ * verified and validated event, before it is stored. Deliveries of other keys run in parallel up to
+ * the worker's concurrency.
+ *
+ * @example
+ * ```ts
+ * const orderBy: OrderBy = (e) => (e.event.startsWith('escrow.') ? `escrow:${String(e.data.escrowId)}` : undefined);
+ * const inbox = createMemoryInbox({ orderBy });
+ * ```
+ */
+export type OrderBy = (event: WebhookEvent) => string | undefined;
+
+/**
+ * A key held back by its head delivery: the oldest unfinished delivery of the key is dead, and the
+ * ones stored after it wait until an operator redrives it (`redrive({ ids: [head.id] })`) or skips
+ * it (`skip(head.id)`).
+ *
+ * @example
+ * ```ts
+ * for (const { key, head, waiting } of await inbox.blocked!()) console.log(key, head.id, head.lastError?.message, waiting);
+ * ```
+ */
+export interface BlockedKey {
+  key: string;
+  /** The dead delivery that holds the key: what `redrive` and `skip` take. */
+  head: InboxEntry;
+  /** Deliveries of the key stored after the head, waiting for it. */
+  waiting: number;
 }
 
 /**
@@ -137,11 +174,14 @@ export interface InboxConsumer {
  *
  * @example
  * ```ts
- * const needsAnOperator: InboxState = 'dead'; // until redrive() or replay()
+ * const needsAnOperator: InboxState = 'dead'; // until redrive(), replay() or skip()
  * const overtaken: InboxState = 'stale'; // final: a newer delivery of its freshness key was handled first
  * ```
+ *
+ * `skipped`: settled by an operator (`inbox.skip(id)`) without running its handlers, so that the
+ * deliveries stored after it under the same `orderBy` key move on.
  */
-export type InboxState = 'waiting' | 'delayed' | 'active' | 'completed' | 'stale' | 'dead';
+export type InboxState = 'waiting' | 'delayed' | 'active' | 'completed' | 'stale' | 'dead' | 'skipped';
 
 /**
  * Counts by state.
@@ -157,13 +197,18 @@ export interface InboxStats {
   /** Waiting out a retry's backoff. */
   delayed: number;
   dead: number;
-  /** Still retained: they deduplicate re-sends. */
+  /** Still retained: they deduplicate re-sends. Skipped deliveries are counted here too. */
   completed: number;
   /**
    * Settled stale, still retained (they deduplicate re-sends too): older than their freshness key's
    * watermark, so no handler ran (receiver option `freshness`). Not counted in `completed`.
    */
   stale: number;
+  /**
+   * With `orderBy`: the keys held back by a dead head delivery (see `inbox.blocked()`), counted,
+   * and the first few of them (at most 10).
+   */
+  blocked?: { count: number; keys: string[] };
   /**
    * When the engine counted, if the counts are not live: pg-boss serves counts it refreshes at most
    * once a minute. Absent when the counts are read as asked (memory, BullMQ).
@@ -257,6 +302,22 @@ export interface Inbox {
   replay(id: string): Promise<string | undefined>;
   /** Moves dead letters back to waiting with a fresh attempt budget. Answers how many moved. */
   redrive(filter?: RedriveFilter): Promise<number>;
+  /**
+   * With `orderBy` (set when the inbox was created): core calls it with the verified event and
+   * stores the key it answers as the delivery's `orderKey`.
+   */
+  readonly orderBy?: OrderBy;
+  /**
+   * The keys held back by a dead head delivery, oldest head first, each with its head (at most
+   * `limit`, default 100). Inboxes without per-key ordering do not have it.
+   */
+  blocked?(options?: { limit?: number }): Promise<BlockedKey[]>;
+  /**
+   * Settles a delivery that is dead, waiting or delayed as `skipped`, without running it, so that
+   * its key's next delivery runs. By job id or delivery id; answers the skipped entry, or
+   * `undefined` when there is no such delivery. Rejects for a delivery that is running or settled.
+   */
+  skip?(id: string): Promise<InboxEntry | undefined>;
   /**
    * Releases what the inbox opened (connections it created; never a client or pool you passed in).
    * In a web process, call it after the server stopped taking requests (graceful shutdown); in a
