@@ -87,8 +87,6 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sequence = 0;
   const freshness = createMemoryFreshness({ retentionMs: receiver.retentionMs, maxEntries: maxCompleted });
-  // Completed and stale deliveries are both settled for good, and kept to deduplicate re-sends.
-  const settled = (entry: Entry) => entry.state === 'completed' || entry.state === 'stale';
 
   function add(delivery: StoredDelivery): string {
     const id = `mem-${++sequence}`;
@@ -307,7 +305,10 @@ export function createMemoryInbox(options: MemoryInboxOptions = {}): MemoryInbox
   };
 }
 
-/** Done with: completed, or skipped by an operator. */
+/**
+ * Done with for good, and kept to deduplicate re-sends: completed, settled stale by the freshness
+ * guard, or skipped by an operator.
+ */
 function settled(entry: InboxEntry): boolean {
-  return entry.state === 'completed' || entry.state === 'skipped';
+  return entry.state === 'completed' || entry.state === 'stale' || entry.state === 'skipped';
 }
