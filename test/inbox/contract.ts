@@ -619,14 +619,28 @@ function describeOrderingContract(name: string, setup: (options?: InboxSetupOpti
       expect(await inbox.skip!('no-such-delivery')).toBeUndefined();
     });
 
+    it('skip also settles a waiting delivery without running it; the rest of its key runs in order', async () => {
+      const ids = await store(['s', 's', 's']);
+      expect(await inbox.skip!(ids[1]!)).toMatchObject({ deliveryId: ids[1], state: 'skipped' });
+      await startWorker();
+      await waitFor(() => ofKey('escrow:s').length === 2 && runs.every((run) => run.end > 0), 20_000, 'the key');
+      await sleep(200);
+      expect(ofKey('escrow:s').map((run) => run.seq)).toEqual([0, 2]);
+      expect((await inbox.list({ state: 'skipped' })).map((entry) => entry.deliveryId)).toEqual([ids[1]]);
+      await expect(inbox.skip!(ids[0]!)).rejects.toThrow('completed');
+    });
+
     it('redrive brings a dead head back first, with a fresh budget, and the key follows in order', async () => {
       let down = true;
       behaviour = (run) => {
-        if (down && run.key === 'escrow:z' && run.seq === 0) throw new Error('down');
+        if (down && ((run.key === 'escrow:z' && run.seq === 0) || run.key === undefined)) throw new Error('down');
       };
-      const ids = await store(['z', 'z', 'z']);
+      const ids = await store(['z', undefined, 'z', 'z']);
       await startWorker({ attempts: 2, baseMs: 50, maxMs: 50 });
       await waitFor(async () => (await inbox.blocked!()).length === 1, 20_000, 'the key to be blocked');
+      // An unordered dead letter blocks nothing.
+      await waitFor(async () => (await inbox.list({ state: 'dead' })).length === 2, 20_000, 'two dead letters');
+      expect((await inbox.blocked!()).map((blocked) => blocked.key)).toEqual(['escrow:z']);
       expect(ofKey('escrow:z').map((run) => [run.seq, run.attempt])).toEqual([
         [0, 1],
         [0, 2],
@@ -643,6 +657,11 @@ function describeOrderingContract(name: string, setup: (options?: InboxSetupOpti
       ]);
       expect(await inbox.get(ids[0]!)).toMatchObject({ state: 'completed', attempts: 1 });
       expect(await inbox.blocked!()).toEqual([]);
+      // The unordered one is redriven too, with the rest.
+      expect(await inbox.redrive()).toBe(1);
+      await waitFor(() => runs.filter((run) => run.key === undefined).length === 3, 20_000, 'the unordered one to run');
+      expect(runs.filter((run) => run.key === undefined).map((run) => run.attempt)).toEqual([1, 2, 1]);
+      await waitFor(async () => (await inbox.get(ids[1]!))?.state === 'completed', 10_000, 'it to complete');
       expect(await inbox.list({ state: 'dead' })).toEqual([]);
     });
   });

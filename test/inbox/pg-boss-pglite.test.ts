@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInboxWorker, createWebhookReceiver } from '@armalo-webhooks/core';
 import { createUncheckedDelivery } from '@armalo-webhooks/core/testing';
 import { createPgBossInbox } from '@armalo-webhooks/pg-boss';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from '../stores/servers.js';
 import { describeInboxContract } from './contract.js';
 
@@ -18,6 +18,16 @@ const held = new Set<string>();
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+// Both directories are created before the tests, as an app pays its first start at startup: a
+// test that opens the second one mid-test (stop() waiting for a delivery in hand) would otherwise
+// wait out initdb, seconds on a loaded machine, inside its own deadline.
+beforeAll(async () => {
+  for (const dir of dirs) {
+    const inbox = createPgBossInbox({ pglite: dir }, { onError: false });
+    await inbox.ready();
+    await inbox.close();
+  }
+}, 120_000);
 
 describeInboxContract(
   'createPgBossInbox({ pglite })',

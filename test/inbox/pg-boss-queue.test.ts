@@ -76,3 +76,52 @@ describe.runIf(postgresUp)('pg-boss inbox: only a job pg-boss holds is a duplica
     }
   });
 });
+
+describe.runIf(postgresUp)('pg-boss inbox: a queue keeps the policy it was created with', () => {
+  const schema = `inbox_policy_${randomId()}`;
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  /** Starts an inbox on `queue` as a receiver's (which tells it the replay window), then closes it. */
+  async function start(queue: string, ordered: boolean): Promise<void> {
+    const inbox = createPgBossInbox(
+      { connectionString: DATABASE_URL, max: 2 },
+      { schema, queue, onError: false, ...(ordered ? { orderBy: () => 'k' } : {}) },
+    );
+    createWebhookReceiver({ secret: SECRET, inbox, logger: quiet });
+    try {
+      await inbox.ready();
+    } finally {
+      await inbox.close();
+    }
+  }
+
+  it('orderBy on a queue created without it, or the reverse, fails at startup and says what to do', async () => {
+    const plain = `plain-${randomId()}`;
+    await start(plain, false);
+    await expect(start(plain, true)).rejects.toThrow(
+      `the pg-boss queue ${plain} has the policy standard, not key_strict_fifo (\`orderBy\` needs a key_strict_fifo queue`,
+    );
+    const ordered = `ordered-${randomId()}`;
+    await start(ordered, true);
+    await expect(start(ordered, false)).rejects.toThrow(
+      `has the policy key_strict_fifo, not standard (it was created for an inbox with \`orderBy\``,
+    );
+    await expect(start(ordered, false)).rejects.toThrow('use another queue name');
+    // The same settings start again; an admin connection (no receiver) takes either policy.
+    await start(ordered, true);
+    for (const queue of [plain, ordered]) {
+      const admin = createPgBossInbox({ connectionString: DATABASE_URL, max: 2 }, { schema, queue, onError: false });
+      try {
+        await admin.ready();
+        expect(typeof (await admin.stats()).waiting).toBe('number');
+      } finally {
+        await admin.close();
+      }
+    }
+  }, 60_000);
+});
