@@ -70,10 +70,12 @@ describe.runIf(postgresUp)(
     beforeAll(async () => {
       db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
       await db.query(`CREATE SCHEMA ${schema}`);
-      await db.query(`CREATE TABLE ${schema}.state (agent_id text PRIMARY KEY, seq int NOT NULL, ts bigint NOT NULL)`);
+      await db.query(
+        `CREATE TABLE ${schema}.state (agent_id text PRIMARY KEY, seq int NOT NULL, ts bigint NOT NULL, pid int NOT NULL)`,
+      );
       await db.query(
         `CREATE TABLE ${schema}.runs (n int NOT NULL, agent_id text NOT NULL, seq int NOT NULL, ts bigint NOT NULL,
-        found_ts bigint, watermark bigint, advances boolean, failed boolean NOT NULL, pid int NOT NULL, attempt int NOT NULL)`,
+        found_ts bigint, found_pid int, watermark bigint, advances boolean, failed boolean NOT NULL, pid int NOT NULL, attempt int NOT NULL)`,
       );
     });
 
@@ -216,12 +218,13 @@ describe.runIf(postgresUp)(
           n: number;
           ts: string;
           found_ts: string | null;
+          found_pid: number | null;
           watermark: string | null;
           advances: boolean | null;
           failed: boolean;
           pid: number;
           attempt: number;
-        }>(`SELECT n, ts, found_ts, watermark, advances, failed, pid, attempt FROM ${schema}.runs`);
+        }>(`SELECT n, ts, found_ts, found_pid, watermark, advances, failed, pid, attempt FROM ${schema}.runs`);
         // At the moment each handler ran: the key's stored state (the newest handled delivery's) was
         // not newer than this delivery, and neither was the watermark the guard read.
         const olderThanStored = ran.filter((run) => run.found_ts !== null && Number(run.ts) < Number(run.found_ts));
@@ -245,8 +248,16 @@ describe.runIf(postgresUp)(
         expect(missing).toBe(0);
         expect(report.byState.get('dead') ?? 0).toBe(0);
         expect(wrong).toBe(0);
-        expect(olderThanStored).toEqual([]);
         expect(olderThanWatermark).toEqual([]);
+        if (engine === 'bullmq') {
+          // At-least-once: a worker killed after its handler wrote and before the raise leaves a state
+          // newer than the watermark until that job runs again (its key stays leased to it meanwhile,
+          // up to the lease). Only the killed worker's writes may be found ahead that way.
+          expect(olderThanStored.filter((run) => run.found_pid !== killedPid)).toEqual([]);
+        } else {
+          // Exactly-once: the state, the watermark and the completion commit together.
+          expect(olderThanStored).toEqual([]);
+        }
         // The run really exercised what it claims: overtaken deliveries, retried failures, a kill mid-run.
         expect(stale).toBeGreaterThan(KEYS);
         expect(transient).toBeGreaterThan(ran.length / 20);

@@ -122,10 +122,16 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   listenForErrors(queue, options.onError, `BullMQ inbox (${name}): queue error`, receiver.logger);
 
   const lockDurationMs = options.lockDurationMs ?? 30_000;
+  const stalledIntervalMs = options.stalledIntervalMs ?? 30_000;
   // The worker's connection once a worker runs (freshness is used only there), else the web one.
   let workerClient: Redis | undefined;
   const freshness = createBullMQFreshness(
-    { prefix, queue: name, leaseMs: lockDurationMs, retentionMs: () => receiver.retentionMs() },
+    {
+      prefix,
+      queue: name,
+      leaseMs: 2 * lockDurationMs + stalledIntervalMs,
+      retentionMs: () => receiver.retentionMs(),
+    },
     () => workerClient ?? client,
   );
 
@@ -202,7 +208,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
           prefix,
           connection,
           lockDurationMs,
-          stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+          stalledIntervalMs,
           maxStalledCount: options.maxStalledCount ?? 2,
         },
         consumeOptions,

@@ -50,7 +50,10 @@ interface FreshnessCommands {
 export interface FreshnessSettings {
   prefix: string;
   queue: string;
-  /** How long a key stays leased to a job whose worker died: the job lock's duration. */
+  /**
+   * How long a key stays leased to a job whose worker died: long enough for BullMQ to hand the job
+   * out again (its lock, the stalled check's interval, and the lock of the next try).
+   */
   leaseMs: number;
   /** How long a watermark (and a stale job's count) is kept: the retention of completed deliveries. */
   retentionMs: () => number;
@@ -67,7 +70,7 @@ export function staleSetKey(settings: Pick<FreshnessSettings, 'prefix' | 'queue'
  * that runs one of its deliveries, so two workers never run deliveries of one key at once (the
  * second waits, holding its job, as a pg-boss worker waits on the watermark's row lock): a handler
  * that writes "the current state" cannot be overtaken by an older delivery that passed the check
- * first. A lease outlives a dead worker by at most the job lock's duration.
+ * first. A lease is the job's: after a crash, its next try takes it back; it lapses after `leaseMs`.
  *
  * `client` answers the connection to use (the worker's); it is asked on every call.
  */
@@ -86,8 +89,10 @@ export function createBullMQFreshness(settings: FreshnessSettings, client: () =>
   const base = `${settings.prefix}:${settings.queue}:armalo`;
   const watermarkKey = (mark: FreshnessMark) => `${base}:watermark:${mark.key}`;
   const leaseKey = (mark: FreshnessMark) => `${base}:lease:${mark.key}`;
-  // A try of a job: the same job after a crash is another try, and must wait for the dead one's lease.
-  const tokenOf = (job: InboxJob) => `${job.id}:${job.attempt}`;
+  // The lease is the job's, not one try's: a worker killed after its handlers wrote and before the
+  // raise leaves the key held, and the job's next try (after BullMQ's stalled check) takes it back
+  // before any other delivery of the key can run in between and write an older state.
+  const tokenOf = (job: InboxJob) => job.id;
 
   return {
     async begin(job, mark): Promise<FreshnessBegin> {
