@@ -302,7 +302,13 @@ describe.runIf(chromiumAvailable())('armalo-webhooks dev in Chromium', () => {
     expect(await row.getAttribute('data-verdict')).toBe('stale');
     const badge = row.locator('.verdict');
     expect(await badge.textContent()).toBe('stale');
-    const duplicateLike = await badge.evaluate((element) => getComputedStyle(element).backgroundColor);
+    const duplicateLike = await badge.evaluate(
+      (element) =>
+        // A browser global: the test's tsconfig has no DOM types.
+        (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+          element,
+        ).backgroundColor,
+    );
     expect(duplicateLike).toBe('rgb(251, 240, 217)');
   });
 
