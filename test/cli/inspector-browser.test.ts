@@ -280,6 +280,38 @@ describe.runIf(chromiumAvailable())('armalo-webhooks dev in Chromium', () => {
     expect(await post(score.body)).toBe(200);
   });
 
+  it('shows a delivery the freshness guard skipped as stale, badged like a duplicate', async () => {
+    const app = createWebhookReceiver({
+      secret: SECRET,
+      freshness: { 'score.changed': (event) => `agent-score:${event.data.agentId}` },
+      observers: [inspect(dev.inspectorUrl)],
+      logger: { warn: () => {}, error: () => {} },
+    });
+    app.on('score.changed', () => {});
+    const before = await rows().count();
+    const newest = Date.now();
+    for (const at of [newest, newest - 60_000]) {
+      const delivery = createUncheckedDelivery('score.changed', sampleData('score.changed'), {
+        secret: SECRET,
+        timestamp: new Date(at),
+      });
+      await app.receive({ rawBody: delivery.body, headers: delivery.headers, method: 'POST' });
+    }
+    await expect.poll(() => rows().count()).toBe(before + 2);
+    const row = rows().first();
+    expect(await row.getAttribute('data-verdict')).toBe('stale');
+    const badge = row.locator('.verdict');
+    expect(await badge.textContent()).toBe('stale');
+    const duplicateLike = await badge.evaluate(
+      (element) =>
+        // A browser global: the test's tsconfig has no DOM types.
+        (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+          element,
+        ).backgroundColor,
+    );
+    expect(duplicateLike).toBe('rgb(251, 240, 217)');
+  });
+
   it('ran without a script error or a blocked resource', () => {
     expect(errors).toEqual([]);
   });

@@ -12,6 +12,7 @@ describe.runIf(available)('the PostgreSQL store on a real server', () => {
   let pool: pg.Pool;
   let store: PostgresStore;
   let durableStore: PostgresStore;
+  let fastStore: PostgresStore;
 
   const onPoolError = (error: Error) => poolErrors.push(error);
   const options = () => ({ pool, onPoolError });
@@ -26,8 +27,10 @@ describe.runIf(available)('the PostgreSQL store on a real server', () => {
       synchronousCommit: true,
       preparedStatements: false,
     });
+    fastStore = createPostgresStore({ ...options(), table: `${schema}.fast`, synchronousCommit: false });
     await store.migrate();
     await durableStore.migrate();
+    await fastStore.migrate();
   });
 
   afterAll(async () => {
@@ -42,6 +45,7 @@ describe.runIf(available)('the PostgreSQL store on a real server', () => {
   describeStoreContract('createPostgresStore with synchronousCommit and no prepared statements', () => ({
     store: durableStore,
   }));
+  describeStoreContract('createPostgresStore with synchronousCommit: false', () => ({ store: fastStore }));
 
   const row = async (table: string, key: string) =>
     (

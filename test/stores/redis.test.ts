@@ -59,6 +59,33 @@ describe.runIf(available)('the Redis store on a real server', () => {
       expect(await io.keys(`${prefix}layout:*`)).toEqual([redisKey]);
     });
 
+    it('keeps a guarded delivery, its watermark and its holder under the freshness key as hash tag (one Cluster slot)', async () => {
+      const store = createRedisStore({ client: io, keyPrefix: `${prefix}fresh-layout:`, onClientError: false });
+      const p = `${prefix}fresh-layout:`;
+      const mark = { key: 'scope:agent-score:a1', timestampMs: 1_772_359_560_000 };
+      const claim = await store.freshness.claim('scope:delivery', 5_000, mark);
+      if (claim.status !== 'claimed') throw new Error(`expected a claim, got ${claim.status}`);
+      expect(await io.get(`${p}{scope:agent-score:a1}scope:delivery`)).toBe(claim.token);
+      expect(await io.get(`${p}freshness-holder:{scope:agent-score:a1}`)).toBe(claim.token);
+      expect(await io.pttl(`${p}freshness-holder:{scope:agent-score:a1}`)).toBeLessThanOrEqual(5_000);
+
+      expect(await store.freshness.complete('scope:delivery', claim.token, 90_000, mark)).toBe(true);
+      expect(await io.get(`${p}{scope:agent-score:a1}scope:delivery`)).toBe('done');
+      expect(await io.get(`${p}freshness:{scope:agent-score:a1}`)).toBe('1772359560000');
+      expect(await io.pttl(`${p}freshness:{scope:agent-score:a1}`)).toBeGreaterThan(80_000);
+      expect((await io.keys(`${p}*`)).sort()).toEqual([
+        `${p}freshness:{scope:agent-score:a1}`,
+        `${p}{scope:agent-score:a1}scope:delivery`,
+      ]);
+      // Redis Cluster hashes only what is between the first '{' and the next '}': the same for all three.
+      const tags = [
+        `${p}{scope:agent-score:a1}scope:delivery`,
+        `${p}freshness:{scope:agent-score:a1}`,
+        `${p}freshness-holder:{scope:agent-score:a1}`,
+      ].map((key) => /\{([^}]*)\}/.exec(key)?.[1]);
+      expect(new Set(tags)).toEqual(new Set(['scope:agent-score:a1']));
+    });
+
     it('deletes the key on release', async () => {
       const claim = await ioStore.claim('released', 5_000);
       if (claim.status !== 'claimed') throw new Error(`expected a claim, got ${claim.status}`);

@@ -20,11 +20,12 @@ describe('buildStatements', () => {
   it('turns off the commit flush only when asked, and only for the statement’s own transaction', () => {
     const fast = buildStatements(parseTableName('t'), false);
     const durable = buildStatements(parseTableName('t'), true);
-    for (const name of ['claim', 'complete', 'release'] as const) {
+    for (const name of ['claim', 'complete', 'release', 'freshClaim', 'freshComplete', 'freshRelease'] as const) {
       expect(fast[name]).toContain(`set_config('synchronous_commit', 'off', true)`);
       expect(durable[name]).not.toContain('synchronous_commit');
     }
     expect(fast.prune).not.toContain('synchronous_commit');
+    expect(fast.pruneWatermarks).not.toContain('synchronous_commit');
   });
 
   it('releases with one DELETE of the token’s own lease, with exactly one set_config when asked and none otherwise', () => {

@@ -150,6 +150,28 @@ describe('freshness: latest wins per key', () => {
     expect(scopeOf(SECRET)).not.toBe(scopeOf('whsec_other'));
   });
 
+  it('with fail-open, a store outage runs the handlers without the guard (ctx.freshness undefined)', async () => {
+    const down = () => {
+      throw new Error('store down');
+    };
+    const store = {
+      claim: down,
+      complete: down,
+      release: down,
+      freshness: { claim: down, complete: down, release: down },
+    };
+    const seen: unknown[] = [];
+    const receiver = receiverWith({
+      tolerance: false,
+      freshness,
+      idempotency: { store, onStoreError: 'fail-open' },
+    }).on('agent.score.changed', (_event, ctx) => {
+      seen.push(ctx.freshness);
+    });
+    expect((await receiver.receive(score('a1', 1, 6))).status).toBe(200);
+    expect(seen).toEqual([undefined]);
+  });
+
   it('a key function that throws or returns no key is a 500, so the sender retries', async () => {
     const receiver = receiverWith({ tolerance: false, freshness: { 'agent.score.changed': () => '' } });
     expect((await receiver.receive(score('a1', 1, 6))).status).toBe(500);
