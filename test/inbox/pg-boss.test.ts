@@ -22,7 +22,15 @@ if (available) {
   describeInboxContract('createPgBossInbox()', async () => {
     const inbox = createPgBossInbox(
       { connectionString: DATABASE_URL, max: 4 },
-      { schema, queue: `contract-${randomId()}`, pollIntervalMs: 50, maintenanceIntervalSeconds: 1, onError: false },
+      {
+        schema,
+        queue: `contract-${randomId()}`,
+        // In the test's schema, so that dropping it removes the watermarks too.
+        freshnessTable: `${schema}.freshness`,
+        pollIntervalMs: 50,
+        maintenanceIntervalSeconds: 1,
+        onError: false,
+      },
     );
     await inbox.ready();
     return { inbox, cleanup: () => inbox.close() };
@@ -44,7 +52,12 @@ if (available) {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
     const inbox = createPgBossInbox(
       { boss, pool },
-      { queue: `contract-own-${randomId()}`, pollIntervalMs: 50, onError: false },
+      {
+        queue: `contract-own-${randomId()}`,
+        freshnessTable: `${schema}.freshness`,
+        pollIntervalMs: 50,
+        onError: false,
+      },
     );
     await inbox.ready();
     return {
