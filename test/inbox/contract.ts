@@ -367,7 +367,12 @@ export function describeInboxContract(
         expect(seen.map((call) => call.n)).toEqual([1, 3]);
         expect(seen[0]?.freshness).toEqual({ key: 'agent:a1', watermark: undefined, advances: true });
         expect(seen[1]?.freshness).toEqual({ key: 'agent:a1', watermark: at(20), advances: false });
-        expect((await inbox.get(sameTime.meta.idempotencyKey as string))?.state).toBe('completed');
+        // The handler has run; its job completes just after.
+        await waitFor(
+          async () => (await inbox.get(sameTime.meta.idempotencyKey as string))?.state === 'completed',
+          10_000,
+          'the equal-timestamp delivery to complete',
+        );
         const stale = await inbox.list({ state: 'stale' });
         expect(stale.map((entry) => entry.deliveryId)).toEqual([older.meta.idempotencyKey]);
         expect(stale[0]).toMatchObject({ state: 'stale', attempts: 1, event: 'score.changed' });

@@ -27,6 +27,8 @@ if (available) {
         {
           schema,
           queue: `contract-${randomId()}`,
+          // In the test's schema, so that dropping it removes the watermarks too.
+          freshnessTable: `${schema}.freshness`,
           pollIntervalMs: 50,
           maintenanceIntervalSeconds: 1,
           onError: false,
@@ -55,7 +57,12 @@ if (available) {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
     const inbox = createPgBossInbox(
       { boss, pool },
-      { queue: `contract-own-${randomId()}`, pollIntervalMs: 50, onError: false },
+      {
+        queue: `contract-own-${randomId()}`,
+        freshnessTable: `${schema}.freshness`,
+        pollIntervalMs: 50,
+        onError: false,
+      },
     );
     await inbox.ready();
     return {
