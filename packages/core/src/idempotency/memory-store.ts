@@ -77,8 +77,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let sequence = 0;
   let warned = false;
 
-  function claim(key: string, leaseMs: number): Claim {
-    const at = now();
+  // The clock is read by the caller: the freshness capability reads it once for both of its steps.
+  function claimAt(key: string, leaseMs: number, at: number): Claim {
     const expiry = done.get(key);
     if (expiry !== undefined) {
       if (expiry > elapsedSeconds(at)) return { status: 'duplicate' };
@@ -91,11 +91,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return { status: 'claimed', token };
   }
 
-  function complete(key: string, token: string, retainMs: number): void {
+  function completeAt(key: string, token: string, retainMs: number, at: number): void {
     const lease = leases.get(key);
     if (lease === undefined || lease.token !== token) return;
     leases.delete(key);
-    const at = now();
     const nowSec = elapsedSeconds(at);
     // Expired keys first, whatever order they were completed in (retention is per delivery).
     while (expiries.peekExpiry() <= nowSec) dropOldest();
@@ -134,7 +133,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   let warnedWatermarks = false;
   const freshness = createMemoryWatermarks(
-    { claim, complete, release },
+    { claim: claimAt, complete: completeAt, release },
     {
       maxEntries,
       now,
@@ -163,8 +162,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       expiries.clear();
       freshness.clear();
     },
-    claim,
-    complete,
+    claim: (key: string, leaseMs: number) => claimAt(key, leaseMs, now()),
+    complete: (key: string, token: string, retainMs: number) => completeAt(key, token, retainMs, now()),
     release,
     freshness,
     useLogger: logger.adopt,
