@@ -9,7 +9,11 @@
 //
 // The freshness pair (issue 23: the guard's own cost with the memory store): receive() with the
 // memory store, with and without `freshness`, on 300 B score deliveries for 200 agents, each newer
-// than the last; 10,000 calls to warm up, 10,000 counted, the median of 3 runs of each.
+// than the last; 10,000 calls to warm up, 10,000 counted, the median of 3 runs of each. Node runs
+// --single-threaded there: with V8's compiler and GC threads, two runs of the same code differed by
+// 2%, more than the differences the pair is for; single-threaded they agree to about 0.3%. The count
+// still includes optimizing compilation (about a quarter of it: V8 is still tiering up after
+// 10,000 calls), so compare the pair's two halves, not these figures with the rows above.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -30,7 +34,7 @@ const PAIR = {
 const PAIR_CALLS = 10_000;
 const PAIR_RUNS = 3;
 
-function count(candidate, bytes, calls, dir, run = 0) {
+function count(candidate, bytes, calls, dir, run = 0, nodeFlags = []) {
   const out = join(dir, `${candidate}-${bytes}-${run}.out`);
   return new Promise((resolve, reject) => {
     execFile(
@@ -40,6 +44,7 @@ function count(candidate, bytes, calls, dir, run = 0) {
         '--instr-atstart=no',
         `--callgrind-out-file=${out}`,
         process.execPath,
+        ...nodeFlags,
         CHILD,
         candidate,
         String(bytes),
@@ -61,7 +66,9 @@ async function freshnessRows(dir, log) {
   const runs = { 'pair-memory': [], 'pair-memory-fresh': [] };
   for (let i = 0; i < PAIR_RUNS; i++) {
     log(`instructions 300 B freshness pair, run ${i + 1} of ${PAIR_RUNS}`);
-    const [plain, fresh] = await Promise.all(Object.keys(PAIR).map((id) => count(id, 300, PAIR_CALLS, dir, i)));
+    const [plain, fresh] = await Promise.all(
+      Object.keys(PAIR).map((id) => count(id, 300, PAIR_CALLS, dir, i, ['--single-threaded'])),
+    );
     runs['pair-memory'].push(plain);
     runs['pair-memory-fresh'].push(fresh);
   }

@@ -77,8 +77,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let sequence = 0;
   let warned = false;
 
-  // The clock is read by the caller: the freshness capability reads it once for both of its steps.
-  function claimAt(key: string, leaseMs: number, at: number): Claim {
+  // `at` is the freshness capability's clock reading, so that a guarded step reads the clock once;
+  // plain calls (two arguments) read it here, with no wrapper in their way.
+  function claim(key: string, leaseMs: number, at = now()): Claim {
     const expiry = done.get(key);
     if (expiry !== undefined) {
       if (expiry > elapsedSeconds(at)) return { status: 'duplicate' };
@@ -91,7 +92,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return { status: 'claimed', token };
   }
 
-  function completeAt(key: string, token: string, retainMs: number, at: number): void {
+  function complete(key: string, token: string, retainMs: number, at = now()): void {
     const lease = leases.get(key);
     if (lease === undefined || lease.token !== token) return;
     leases.delete(key);
@@ -133,7 +134,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   let warnedWatermarks = false;
   const freshness = createMemoryWatermarks(
-    { claim: claimAt, complete: completeAt, release },
+    { claim, complete, release },
     {
       maxEntries,
       now,
@@ -162,8 +163,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       expiries.clear();
       freshness.clear();
     },
-    claim: (key: string, leaseMs: number) => claimAt(key, leaseMs, now()),
-    complete: (key: string, token: string, retainMs: number) => completeAt(key, token, retainMs, now()),
+    claim,
+    complete,
     release,
     freshness,
     useLogger: logger.adopt,
