@@ -163,5 +163,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(
       `${r.group}  ${r.name.padEnd(90)} ${Math.round(r.value).toLocaleString('en-US').padStart(8)}${r.ratio ? `  ${r.ratio.toFixed(3)}x` : ''}`,
     );
+    if (r.group === 'instructions freshness') console.log(`  ${r.note}`);
   }
 }
