@@ -54,9 +54,9 @@ function template(bytes) {
  * `seq` (below 9e9) makes bodies unique without changing their length; `timestamp` defaults to
  * now, so the replay window accepts them.
  */
-export function envelopeBody(bytes, seq = 0, timestamp = new Date().toISOString()) {
+export function envelopeBody(bytes, seq = 0, timestamp = new Date().toISOString(), agentId = SCORE_DATA.agentId) {
   const { history, note } = template(bytes);
-  const data = { ...SCORE_DATA, seq: 1_000_000_000 + seq };
+  const data = { ...SCORE_DATA, agentId, seq: 1_000_000_000 + seq };
   if (history !== undefined) Object.assign(data, { history, note });
   return JSON.stringify({ event: 'score.changed', timestamp, data });
 }
@@ -81,10 +81,22 @@ export function delivery(bytes, seq = 0) {
 /**
  * `count` distinct signed bodies of about `bytes` bytes, with the headers Node hands a request
  * listener for them: for loops that must not hit the idempotency store's duplicate shortcut.
+ * With `agents`, body i is about agent `i % agents` and signed 1 ms after body i - 1, so a
+ * freshness guard keyed by agent checks and advances a watermark on every delivery (same lengths).
  */
-export function signedPool(bytes, count) {
+export function signedPool(bytes, count, { agents } = {}) {
+  const startMs = Date.now() - count;
   return Array.from({ length: count }, (_, i) => {
-    const body = Buffer.from(envelopeBody(bytes, i + 1), 'utf8');
+    const text =
+      agents === undefined
+        ? envelopeBody(bytes, i + 1)
+        : envelopeBody(
+            bytes,
+            i + 1,
+            new Date(startMs + i).toISOString(),
+            `agt_${(i % agents).toString(16).padStart(8, '0')}`,
+          );
+    const body = Buffer.from(text, 'utf8');
     const signature = sign(body);
     return {
       body,

@@ -20,6 +20,29 @@ async function claimToken(store: ReturnType<typeof createMemoryStore>, key: stri
 }
 
 describe('createMemoryStore', () => {
+  it('reads the clock once per step, plain or guarded (a reading costs about as much as the rest of the step)', () => {
+    let readings = 0;
+    const store = createMemoryStore({ now: () => ++readings * 1_000, logger: silentLogger() });
+    readings = 0; // creating the store read its epoch
+    const mark = { key: 'scope:agent-1', timestampMs: 5_000 };
+    const guarded = store.freshness?.claim('scope:d1', 60_000, mark);
+    if (guarded === undefined || guarded instanceof Promise || guarded.status !== 'claimed')
+      throw new Error('no claim');
+    expect(readings).toBe(1);
+    expect(store.freshness?.complete('scope:d1', guarded.token, 60_000, mark)).toBe(true);
+    expect(readings).toBe(2);
+    const plain = store.claim('scope:d2', 60_000);
+    if (plain instanceof Promise || plain.status !== 'claimed') throw new Error('no claim');
+    expect(readings).toBe(3);
+    store.complete('scope:d2', plain.token, 60_000);
+    expect(readings).toBe(4);
+    // The same instant for the delivery key and the watermark: a lease of both ends together.
+    expect(store.freshness?.claim('scope:d3', 60_000, { ...mark, timestampMs: 6_000 })).toMatchObject({
+      status: 'claimed',
+      watermarkMs: 5_000,
+    });
+  });
+
   it('claims a new key, answers in-flight while leased, duplicate once completed', async () => {
     const { store, clock } = clockedStore();
     const first = await store.claim('k', 1_000);

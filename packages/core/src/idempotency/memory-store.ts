@@ -77,8 +77,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let sequence = 0;
   let warned = false;
 
-  function claim(key: string, leaseMs: number): Claim {
-    const at = now();
+  // `at` is the freshness capability's clock reading, so that a guarded step reads the clock once;
+  // plain calls (two arguments) read it here, with no wrapper in their way.
+  function claim(key: string, leaseMs: number, at = now()): Claim {
     const expiry = done.get(key);
     if (expiry !== undefined) {
       if (expiry > elapsedSeconds(at)) return { status: 'duplicate' };
@@ -91,11 +92,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return { status: 'claimed', token };
   }
 
-  function complete(key: string, token: string, retainMs: number): void {
+  function complete(key: string, token: string, retainMs: number, at = now()): void {
     const lease = leases.get(key);
     if (lease === undefined || lease.token !== token) return;
     leases.delete(key);
-    const at = now();
     const nowSec = elapsedSeconds(at);
     // Expired keys first, whatever order they were completed in (retention is per delivery).
     while (expiries.peekExpiry() <= nowSec) dropOldest();

@@ -1,10 +1,14 @@
 import type { FreshnessCapability, FreshnessClaim, FreshnessMark } from '../freshness/types.js';
 import type { Claim } from './store.js';
 
-/** The memory store's plain operations, which the watermarks wrap. */
+/**
+ * The memory store's plain operations, which the watermarks wrap; they take the clock reading the
+ * watermarks make, so that a guarded delivery reads the clock once per step (a reading costs about
+ * as much as the rest of the step).
+ */
 interface PlainStore {
-  claim(key: string, leaseMs: number): Claim;
-  complete(key: string, token: string, retainMs: number): void;
+  claim(key: string, leaseMs: number, at: number): Claim;
+  complete(key: string, token: string, retainMs: number, at: number): void;
   release(key: string, token: string): void;
 }
 
@@ -43,9 +47,9 @@ export function createMemoryWatermarks(
   const entries = new Map<string, Entry>();
 
   function claim(key: string, leaseMs: number, mark: FreshnessMark): FreshnessClaim {
-    const claimed = plain.claim(key, leaseMs);
-    if (claimed.status !== 'claimed') return claimed;
     const at = now();
+    const claimed = plain.claim(key, leaseMs, at);
+    if (claimed.status !== 'claimed') return claimed;
     let entry = entries.get(mark.key);
     const watermarkMs = entry !== undefined && entry.expiresAt > at ? entry.ms : Number.NEGATIVE_INFINITY;
     if (mark.timestampMs < watermarkMs) {
@@ -86,8 +90,8 @@ export function createMemoryWatermarks(
   }
 
   function complete(key: string, token: string, retainMs: number, mark: FreshnessMark): boolean {
-    plain.complete(key, token, retainMs);
     const at = now();
+    plain.complete(key, token, retainMs, at);
     let entry = entries.get(mark.key);
     if (entry?.holder === token) entry.holder = undefined;
     if (entry !== undefined && entry.expiresAt > at && mark.timestampMs <= entry.ms) return false;
