@@ -147,12 +147,14 @@ function rows(label, added, rates, note, extra = []) {
 
 function skipped(label, reason, ordered = true) {
   const orderedRows = ordered ? ORDER_KEYS.map((keys) => `worker c8 orderBy ${keys} key${keys === 1 ? '' : 's'}`) : [];
-  return ['ack added', 'worker c1', 'worker c8', 'worker c8 freshness', 'worker c8 ctx.pg', ...orderedRows].map((what) => ({
-    group: GROUP,
-    name: `${label} ${what}`,
-    value: Number.NaN,
-    skipped: reason,
-  }));
+  return ['ack added', 'worker c1', 'worker c8', 'worker c8 freshness', 'worker c8 ctx.pg', ...orderedRows].map(
+    (what) => ({
+      group: GROUP,
+      name: `${label} ${what}`,
+      value: Number.NaN,
+      skipped: reason,
+    }),
+  );
 }
 
 /** Distinct keys in the ordered worker runs. */
@@ -295,7 +297,13 @@ export async function runInboxBench({ quick = false, log = () => {} } = {}) {
         async (options = {}) => {
           const inbox = createPgBossInbox(
             { connectionString: DATABASE_URL, max: 12 },
-            { schema, queue: `bench-${suffix()}`, pollIntervalMs: 50, freshnessTable: `${schema}.freshness`, ...options },
+            {
+              schema,
+              queue: `bench-${suffix()}`,
+              pollIntervalMs: 50,
+              freshnessTable: `${schema}.freshness`,
+              ...options,
+            },
           );
           await inbox.ready();
           return { inbox, close: () => inbox.close(), effects: `${schema}.effects` };
