@@ -5,8 +5,10 @@
 import { spawn } from 'node:child_process';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createMemoryStore, createWebhookReceiver } from '@armalo-webhooks/core';
+import { instrument } from '@armalo-webhooks/opentelemetry';
 import Stripe from 'stripe';
 import { SECRET, signedPool } from './fixtures.js';
+import { createOtelProviders } from './otel-providers.js';
 
 const [candidate, bytesArg, warmupArg, callsArg] = process.argv.slice(2);
 const bytes = Number(bytesArg);
@@ -32,6 +34,14 @@ const receiver = createWebhookReceiver({
   logger: silent,
 }).on('score.changed', () => {});
 
+// OpenTelemetry (a real SDK; spans to an exporter that drops them, metrics to a reader nobody
+// collects). The floor is what any instrumentation must do with that SDK per delivery: one span
+// started and ended, one histogram record, around the same receive().
+const otel = createOtelProviders();
+if (candidate === 'receive-otel') instrument(receiver, otel);
+const tracer = otel.tracerProvider.getTracer('bench');
+const histogram = otel.meterProvider.getMeter('bench').createHistogram('bench.duration', { unit: 'ms' });
+
 const CANDIDATES = {
   // What any careful receiver must do: verify in constant time, then parse.
   floor: (d) => {
@@ -42,6 +52,15 @@ const CANDIDATES = {
   stripe: (d) => stripe.webhooks.constructEvent(d.body, d.stripeHeader, STRIPE_SECRET, 3600),
   'receive-noidem': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
   'receive-memory': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
+  'receive-otel': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
+  'receive-otel-floor': async (d) => {
+    const start = performance.now();
+    const span = tracer.startSpan('webhook receive');
+    const result = await receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' });
+    span.end();
+    histogram.record(performance.now() - start, { 'http.response.status_code': result.status });
+    return result;
+  },
 };
 const run = CANDIDATES[candidate];
 if (!run) throw new Error(`unknown candidate ${candidate}`);

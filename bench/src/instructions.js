@@ -23,6 +23,14 @@ const NAMES = {
   stripe: 'stripe webhooks.constructEvent (verify + JSON.parse)',
   'receive-noidem': 'armalo receive(), idempotency off, no-op handler',
   'receive-memory': 'armalo receive(), memory store, unique bodies, no-op handler',
+  'receive-otel-floor': 'OpenTelemetry floor: receive(), idempotency off, + one span + one histogram record (SDK)',
+  'receive-otel': 'armalo receive(), idempotency off, OpenTelemetry instrument() (same SDK)',
+};
+const FLOOR_NAMES = {
+  floor: 'the floor',
+  stripe: 'stripe',
+  'receive-noidem': 'OpenTelemetry off',
+  'receive-otel-floor': 'the OpenTelemetry floor',
 };
 
 /** The HTTP servers (http-server.js kinds), each answering unique signed 300 B deliveries. */
@@ -117,7 +125,7 @@ export async function runInstructionBench({
         const group = `instructions ${bytes} B`;
         const row = (id, baseline, target, note) => ({
           group,
-          name: baseline ? `${NAMES[id]} vs ${baseline === 'floor' ? 'the floor' : 'stripe'}` : NAMES[id],
+          name: baseline ? `${NAMES[id]} vs ${FLOOR_NAMES[baseline]}` : NAMES[id],
           value: counts[id],
           unit: 'instr',
           ...(baseline ? { baseline: NAMES[baseline], ratio: counts[id] / counts[baseline] } : {}),
@@ -131,6 +139,9 @@ export async function runInstructionBench({
           row('receive-memory', 'floor'),
           row('receive-noidem', 'stripe', '<= 0.90', 'below 1.00 means fewer than stripe'),
           row('receive-memory', 'stripe', '<= 1.00', 'below 1.00 means fewer than stripe'),
+          row('receive-otel-floor', 'receive-noidem'),
+          row('receive-otel', 'receive-otel-floor', '<= 1.10', 'what instrument() adds beyond the SDK floor'),
+          row('receive-otel', 'receive-noidem', undefined, 'against OpenTelemetry off'),
         );
       }
     }
