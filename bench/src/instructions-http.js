@@ -18,7 +18,7 @@ let seq = 0;
 // it fired often enough to add about 10% to the node handler's count (364k against 324k and 329k
 // with it off, three runs side by side). Off by default here; BENCH_V8_FLAGS (space-separated)
 // replaces the flags.
-const V8_FLAGS = (process.env.BENCH_V8_FLAGS ?? '--no-memory-reducer').split(' ').filter(Boolean);
+export const V8_FLAGS = (process.env.BENCH_V8_FLAGS ?? '--no-memory-reducer').split(' ').filter(Boolean);
 
 /** A new signed delivery with the headers of its style ('armalo' or 'octokit'). */
 function delivery(style, bytes) {

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countHttp } from './instructions-http.js';
+import { countHttp, V8_FLAGS } from './instructions-http.js';
 import { median } from './stats.js';
 
 const CHILD = fileURLToPath(new URL('./instructions-child.js', import.meta.url));
@@ -65,6 +65,7 @@ function countReceive(candidate, bytes, warmup, calls, dir) {
         '--instr-atstart=no',
         `--callgrind-out-file=${out}`,
         process.execPath,
+        ...V8_FLAGS,
         CHILD,
         candidate,
         String(bytes),
