@@ -3,8 +3,10 @@
 //
 // Every server answers POST /webhooks; each does the real work of its kind on every request
 // (read the body, check the signature, parse) and answers 200.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { equalWorkFastifyRoute, equalWorkNodeHandler } from './equal-work.js';
 import { SECRET } from './fixtures.js';
 
 const kind = process.argv[2];
@@ -13,6 +15,8 @@ const noop = () => {};
 const silentLogger = { warn: noop, error: noop };
 const HEX_64 = /^[0-9a-fA-F]{64}$/;
 const OK = '{"ok":true}';
+// A KeyObject: on Node 24.21 createHmac with a Buffer key throws and catches twice inside.
+const KEY = createSecretKey(Buffer.from(SECRET, 'utf8'));
 
 /** What a careful hand-rolled receiver does: read, verify in constant time, parse, 200. */
 function bareHandler(req, res) {
@@ -33,7 +37,7 @@ function bareHandler(req, res) {
       res.writeHead(401).end();
       return;
     }
-    const digest = createHmac('sha256', SECRET).update(body).digest();
+    const digest = createHmac('sha256', KEY).update(body).digest();
     if (!timingSafeEqual(digest, Buffer.from(header, 'hex'))) {
       res.writeHead(401).end();
       return;
@@ -91,16 +95,56 @@ async function fastifyPlugin() {
   return app.server;
 }
 
+/** Equal work by hand in Fastify (equal-work.js), in an encapsulated scope as a careful route would be. */
+async function fastifyEqual() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  await app.register(equalWorkFastifyRoute(PATH));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return app.server;
+}
+
+/** The minimal Fastify route: a parseAs 'buffer' parser, createHmac + timingSafeEqual, JSON.parse. */
+async function fastifyMinimal() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.post(PATH, async (request, reply) => {
+      const given = Buffer.from(String(request.headers['x-armalo-signature'] ?? ''), 'hex');
+      const expected = createHmac('sha256', KEY).update(request.body).digest();
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        return reply.code(401).send({ error: 'Invalid signature' });
+      }
+      noop(JSON.parse(request.body.toString('utf8')));
+      return { ok: true };
+    });
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return app.server;
+}
+
 const servers = {
   bare: async () => createServer(bareHandler),
   ours: () => ours(true),
   'ours-noidem': () => ours(false),
   octokit,
+  'equal-work': async () => {
+    const handle = equalWorkNodeHandler();
+    return createServer((req, res) => {
+      if (req.url === PATH) return void handle(req, res);
+      res.writeHead(404).end();
+    });
+  },
   'fastify-plugin': fastifyPlugin,
+  'fastify-equal': fastifyEqual,
+  'fastify-minimal': fastifyMinimal,
 };
 
-// Diagnostic only (not in the default runs): our receive() behind the bare server's body
-// reading and response writing, to separate the adapter's cost from the pipeline's.
+// Our receive() behind the bare server's body reading and response writing, to separate the
+// adapter's cost from the pipeline's (an instruction-count row; a diagnostic in the time runs).
 servers['ours-receive-only'] = async () => {
   const { createWebhookReceiver } = await import('@armalo-webhooks/core');
   const receiver = createWebhookReceiver({ secret: SECRET, logger: silentLogger });
@@ -114,7 +158,10 @@ servers['ours-receive-only'] = async () => {
         headers: req.headers,
         method: req.method,
       });
-      res.writeHead(result.status, result.headers).end(JSON.stringify(result.body));
+      const text = JSON.stringify(result.body);
+      const headers = Object.entries(result.headers).flat();
+      headers.push('content-length', String(Buffer.byteLength(text)));
+      res.writeHead(result.status, headers).end(text);
     });
   });
 };
@@ -135,5 +182,13 @@ process.send({ port: server.address().port });
 process.on('message', (message) => {
   if (message === 'stop') server.close(() => process.exit(0));
   if (message === 'cpu') process.send({ cpu: process.cpuUsage(), answered });
+  // Under valgrind (instructions-http.js): switch callgrind's counting on after the warm-up.
+  // callgrind applies the command at its next poll; the pause lets it before the counted requests.
+  if (message === 'instr-on') {
+    spawn('callgrind_control', ['--instr=on', String(process.pid)], { stdio: 'ignore' }).on('exit', () =>
+      setTimeout(() => process.send({ instr: 'on' }), 100),
+    );
+  }
+  if (message === 'exit') process.exit(0);
 });
 process.on('disconnect', () => process.exit(0));

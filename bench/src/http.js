@@ -15,7 +15,9 @@ const KINDS = [
   { id: 'ours', name: 'armalo createNodeHandler (memory store, no-op handler)', style: 'armalo' },
   { id: 'ours-noidem', name: 'armalo createNodeHandler (idempotency off)', style: 'armalo' },
   { id: 'octokit', name: '@octokit/webhooks createNodeMiddleware', style: 'octokit' },
+  { id: 'equal-work', name: 'equal-work hand-rolled node:http (every check our pipeline makes)', style: 'armalo' },
   { id: 'fastify-plugin', name: 'armalo fastify plugin (memory store)', style: 'armalo', optional: true },
+  { id: 'fastify-equal', name: 'equal-work Fastify route', style: 'armalo', optional: true },
 ];
 
 // BENCH_HTTP_DIAG=1 adds our receive() behind the bare server's reading and writing.
@@ -160,12 +162,27 @@ export async function runHttpBench({ quick = false, log = console.log } = {}) {
     rows.push({ ...row(byId['fastify-plugin'], byId.octokit, '>= 1.3'), name: 'armalo fastify plugin vs octokit' });
   }
   if (byId['ours-receive-only']) rows.push(row(byId['ours-receive-only'], bare));
+  // The library's overhead over a server doing the same work by hand (issue 24).
+  rows.push({ ...row(byId.ours, byId['equal-work']), name: 'armalo createNodeHandler vs equal-work node:http' });
+  if (byId['fastify-plugin'] && byId['fastify-equal']) {
+    rows.push({
+      ...row(byId['fastify-plugin'], byId['fastify-equal']),
+      name: 'armalo fastify plugin vs equal-work Fastify route',
+    });
+  }
   // The same runs as the server's user-space CPU time per request (the JavaScript work, ours to
   // change): unlike req/s it does not depend on whether the load generator, which shares the
   // machine, or the server was the bottleneck. System time (mostly the loopback writev, whose cost
   // swings with how often the client is asleep) is in the note.
   for (const k of running) {
-    const base = k.id === 'bare' ? undefined : k.id === 'fastify-plugin' ? byId.octokit : bare;
+    const base =
+      k.id === 'bare'
+        ? undefined
+        : k.id === 'fastify-plugin'
+          ? (byId['fastify-equal'] ?? byId.octokit)
+          : k.id === 'ours'
+            ? byId['equal-work']
+            : bare;
     rows.push({
       group: 'http node: server user CPU per request',
       name: k.name,

@@ -1,19 +1,24 @@
 // One candidate of the instruction-count benchmark, run under callgrind by instructions.js:
-//   valgrind --tool=callgrind --instr-atstart=no node src/instructions-child.js <candidate> <bytes> <calls>
-// Warms up with <calls> calls, switches instrumentation on (callgrind_control), then makes <calls>
+//   valgrind --tool=callgrind --instr-atstart=no node src/instructions-child.js <candidate> <bytes> <warmup> <calls>
+// Warms up with <warmup> calls, switches instrumentation on (callgrind_control), then makes <calls>
 // more, so the count covers warmed-up code only.
 import { spawn } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createMemoryStore, createWebhookReceiver } from '@armalo-webhooks/core';
+import { instrument } from '@armalo-webhooks/opentelemetry';
 import Stripe from 'stripe';
 import { SECRET, signedPool } from './fixtures.js';
+import { createOtelProviders } from './otel-providers.js';
 
-const [candidate, bytesArg, callsArg] = process.argv.slice(2);
+const [candidate, bytesArg, warmupArg, callsArg] = process.argv.slice(2);
 const bytes = Number(bytesArg);
+const warmup = Number(warmupArg);
 const calls = Number(callsArg);
 const STRIPE_SECRET = 'whsec_stripe_bench_secret';
 const stripe = new Stripe('sk_test_bench', { telemetry: false });
-const key = Buffer.from(SECRET);
+// A KeyObject, as core uses: on Node 24.21 createHmac with a Buffer key throws and catches twice
+// inside (docs/benchmarks.md), which would inflate the floor.
+const key = createSecretKey(Buffer.from(SECRET, 'utf8'));
 const silent = { warn() {}, error() {} };
 
 // Distinct bodies, so that the memory store claims a new key on every call (a repeat would take
@@ -23,7 +28,7 @@ const silent = { warn() {}, error() {} };
 const PAIR = candidate === 'pair-memory' || candidate === 'pair-memory-fresh';
 // The pair's pool holds every call, so the store is cleared once, before the warm-up: clearing
 // mid-run sent V8 back to optimizing (a fifth of the count was the compiler).
-const pool = signedPool(bytes, PAIR ? 2 * calls : 4096, PAIR ? { agents: 200 } : {}).map((d) => ({
+const pool = signedPool(bytes, PAIR ? warmup + calls : 4096, PAIR ? { agents: 200 } : {}).map((d) => ({
   ...d,
   stripeHeader: stripe.webhooks.generateTestHeaderString({ payload: d.body.toString('utf8'), secret: STRIPE_SECRET }),
 }));
@@ -37,6 +42,14 @@ const receiver = createWebhookReceiver({
   logger: silent,
 }).on('score.changed', () => {});
 
+// OpenTelemetry (a real SDK; spans to an exporter that drops them, metrics to a reader nobody
+// collects). The floor is what any instrumentation must do with that SDK per delivery: one span
+// started and ended, one histogram record, around the same receive().
+const otel = createOtelProviders();
+if (candidate === 'receive-otel') instrument(receiver, otel);
+const tracer = otel.tracerProvider.getTracer('bench');
+const histogram = otel.meterProvider.getMeter('bench').createHistogram('bench.duration', { unit: 'ms' });
+
 const CANDIDATES = {
   // What any careful receiver must do: verify in constant time, then parse.
   floor: (d) => {
@@ -49,6 +62,15 @@ const CANDIDATES = {
   'receive-memory': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
   'pair-memory': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
   'pair-memory-fresh': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
+  'receive-otel': (d) => receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' }),
+  'receive-otel-floor': async (d) => {
+    const start = performance.now();
+    const span = tracer.startSpan('webhook receive');
+    const result = await receiver.receive({ rawBody: d.body, headers: d.headers, method: 'POST' });
+    span.end();
+    histogram.record(performance.now() - start, { 'http.response.status_code': result.status });
+    return result;
+  },
 };
 const run = CANDIDATES[candidate];
 if (!run) throw new Error(`unknown candidate ${candidate}`);
@@ -68,7 +90,7 @@ async function loop(count, check) {
   }
 }
 
-await loop(calls, true);
+await loop(warmup, true);
 await new Promise((resolve) =>
   spawn('callgrind_control', ['--instr=on', String(process.pid)], { stdio: 'ignore' }).on('exit', resolve),
 );

@@ -13,6 +13,8 @@ export interface NodeBodyStream {
   readonly readableDidRead?: boolean;
   readonly destroyed?: boolean;
   readonly complete?: boolean;
+  readonly readable?: boolean;
+  readonly readableEncoding?: string | null;
   readonly _body?: boolean;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -79,6 +81,6 @@ export type BodyRead =
 export interface ReadLimits {
   maxBodyBytes: number;
   timeoutMs: number;
-  /** `Content-Length`, when the request declared one: raw-body checks the body against it. */
-  declaredLength?: number;
+  /** `Content-Length`, when the request declared one: the body must be exactly that long. */
+  declaredLength?: number | undefined;
 }
