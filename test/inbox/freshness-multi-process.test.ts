@@ -247,8 +247,18 @@ describe.runIf(postgresUp)(
 
         // Every copy was acknowledged: each distinct delivery stored once, every other copy a duplicate.
         expect(acknowledged.length).toBe(plan.order.length);
-        expect(queued).toBe(deliveries);
         expect(queued + duplicate).toBe(plan.order.length);
+        if (engine === 'pglite') {
+          // The one process is the web side too: a delivery stored just before the kill, whose answer
+          // the kill cut off, is answered `duplicate` when the sender tries it again. At most one such
+          // delivery per request the kill cut off (a network error); `missing` below shows none is lost.
+          const cut = [...tally.other].filter(([label]) => !/^\d{3} /.test(label)).reduce((n, [, k]) => n + k, 0);
+          expect(queued).toBeLessThanOrEqual(deliveries);
+          expect(deliveries - queued).toBeLessThanOrEqual(cut);
+        } else {
+          // Only a worker is killed: every first copy reached a web process that answered it.
+          expect(queued).toBe(deliveries);
+        }
         // Every acknowledged delivery is accounted for: handled or stale, none missing, none dead.
         expect(missing).toBe(0);
         expect(report.byState.get('dead') ?? 0).toBe(0);
